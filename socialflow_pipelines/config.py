@@ -1,0 +1,85 @@
+"""Every setting comes from the environment (or a .env file), read once through pydantic-settings.
+
+Names follow the Social Flow seed where it has them (REDIS_HOST, ML_SPAM_THRESHOLD, ...), so the
+backend and this platform share one configuration vocabulary.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path(".socialflow")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_HOME / 'socialflow.db'}", validation_alias="DATABASE_URL"
+    )
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    redis_host: str | None = Field(default=None, validation_alias="REDIS_HOST")
+    redis_port: int = Field(default=6379, validation_alias="REDIS_PORT")
+    redis_db: int = Field(default=0, validation_alias="REDIS_DB")
+    model_dir: Path = Field(default=DEFAULT_HOME / "models", validation_alias="SOCIALFLOW_MODEL_DIR")
+
+    jwt_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SOCIALFLOW_JWT_SECRET", "JWT_SECRET_KEY")
+    )
+    jwt_algorithm: str = Field(default="HS256", validation_alias="SOCIALFLOW_JWT_ALGORITHM")
+    rate_limit: str = Field(default="100/minute", validation_alias="SOCIALFLOW_RATE_LIMIT")
+
+    nsfw_threshold: float = Field(default=0.7, ge=0, le=1, validation_alias="ML_NSFW_THRESHOLD")
+    spam_threshold: float = Field(default=0.8, ge=0, le=1, validation_alias="ML_SPAM_THRESHOLD")
+    violence_threshold: float = Field(default=0.75, ge=0, le=1, validation_alias="ML_VIOLENCE_THRESHOLD")
+    hate_speech_threshold: float = Field(
+        default=0.7, ge=0, le=1, validation_alias="ML_HATE_SPEECH_THRESHOLD"
+    )
+    toxicity_threshold: float = Field(default=0.7, ge=0, le=1, validation_alias="ML_TOXICITY_THRESHOLD")
+    model_cache_ttl: int = Field(default=3600, gt=0, validation_alias="ML_MODEL_CACHE_TTL")
+
+    trending_weight_view: float = Field(default=1.0, ge=0, validation_alias="TRENDING_WEIGHT_VIEW")
+    trending_weight_like: float = Field(default=4.0, ge=0, validation_alias="TRENDING_WEIGHT_LIKE")
+    trending_weight_comment: float = Field(default=8.0, ge=0, validation_alias="TRENDING_WEIGHT_COMMENT")
+    trending_weight_share: float = Field(default=12.0, ge=0, validation_alias="TRENDING_WEIGHT_SHARE")
+    trending_keep_top: int = Field(default=1000, gt=0, validation_alias="TRENDING_KEEP_TOP")
+    trending_cache_ttl: int = Field(default=1200, gt=0, validation_alias="TRENDING_CACHE_TTL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _psycopg3_driver(cls, url: str) -> str:
+        """Plain postgres URLs (as the backend writes them) get the psycopg 3 driver."""
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def redis_enabled(self) -> bool:
+        return bool(self.redis_url or self.redis_host)
+
+    @property
+    def redis_connection_url(self) -> str | None:
+        if self.redis_url:
+            return self.redis_url
+        if self.redis_host:
+            return f"redis://{self.redis_host}:{self.redis_port}/{self.redis_db}"
+        return None
+
+    @property
+    def engagement_weights(self) -> dict[str, float]:
+        return {
+            "view": self.trending_weight_view,
+            "like": self.trending_weight_like,
+            "comment": self.trending_weight_comment,
+            "share": self.trending_weight_share,
+        }
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

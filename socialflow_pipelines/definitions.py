@@ -1,0 +1,21 @@
+"""The one Definitions object: assets, checks, jobs, schedules, sensors and resources."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from socialflow_pipelines import automation
+from socialflow_pipelines.assets import trending
+from socialflow_pipelines.assets.app_tables import app_table_specs
+from socialflow_pipelines.resources import DatabaseResource, ModelStoreResource, RedisResource
+
+defs = dg.Definitions(
+    assets=[*app_table_specs, *dg.load_assets_from_modules([trending])],
+    jobs=automation.jobs,
+    schedules=automation.schedules,
+    resources={
+        "database": DatabaseResource(),
+        "redis": RedisResource(),
+        "model_store": ModelStoreResource(),
+    },
+)

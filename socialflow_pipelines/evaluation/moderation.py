@@ -1,0 +1,180 @@
+"""`socialflow eval spam|toxicity|hate_speech` and the training behind `socialflow train <label>`.
+
+The file is a CSV with a header holding `text` and `label` (other columns ignored). Labels are
+1/0, true/false or words, case-insensitive, per task:
+
+- spam: spam/1/true vs ham/0/false/not
+- toxicity: toxic/offensive/hate/1/true vs not/neither/0/false
+- hate_speech: hate/1/true vs offensive/neither/not/0/false
+
+Without a training file the model judged is the one the pipeline would use now: the published
+`{task}_model` in the model registry (for toxicity, alt-profanity-check's shipped model when none
+is published). With one, the same `TextClassifier` family is trained on it first.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from socialflow_pipelines.evaluation.datafiles import read_labeled_csv
+from socialflow_pipelines.ml.metrics import binary_metrics
+from socialflow_pipelines.ml.moderation import ProfanityCheckScorer, Scorer, TrainedTextScorer
+from socialflow_pipelines.ml.text_classifier import TextClassifier, TextClassifierParams, train_with_holdout
+from socialflow_pipelines.model_registry import ModelNotFoundError, ModelRegistry
+
+THRESHOLD = 0.5
+THRESHOLD_NOTE = "accuracy/precision/recall/f1 count probability >= 0.5 as positive"
+
+_POSITIVE = {"1", "true"}
+_NEGATIVE = {"0", "false"}
+LABEL_WORDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "spam": (frozenset(_POSITIVE | {"spam"}), frozenset(_NEGATIVE | {"ham", "not"})),
+    "toxicity": (
+        frozenset(_POSITIVE | {"toxic", "offensive", "hate"}),
+        frozenset(_NEGATIVE | {"not", "neither"}),
+    ),
+    "hate_speech": (
+        frozenset(_POSITIVE | {"hate"}),
+        frozenset(_NEGATIVE | {"offensive", "neither", "not"}),
+    ),
+}
+_SCORE_CHUNK = 2048
+
+
+def label_parser(task: str) -> Callable[[str], int]:
+    """The task's label reader: 1 or 0, ValueError (reported with file and line) otherwise."""
+    if task not in LABEL_WORDS:
+        raise ValueError(f"unknown moderation task {task!r}; known: {', '.join(LABEL_WORDS)}")
+    positive, negative = LABEL_WORDS[task]
+
+    def parse(raw: str) -> int:
+        word = raw.strip().lower()
+        if word in positive:
+            return 1
+        if word in negative:
+            return 0
+        raise ValueError(
+            f"not a {task} label; use one of {', '.join(sorted(positive))} or {', '.join(sorted(negative))}"
+        )
+
+    return parse
+
+
+def model_name(task: str) -> str:
+    return f"{task}_model"
+
+
+def train_text_model(
+    label: str, data: Path, *, holdout: float = 0.2, seed: int = 0
+) -> tuple[TextClassifier, dict[str, Any]]:
+    """Train the label's model on a labeled CSV with a stratified held-out part; the metrics go
+    into the registry with the version (`socialflow train <label> --data FILE.csv`)."""
+    rows = read_labeled_csv(data, label_parser(label))
+    model, metrics = train_with_holdout(rows.texts, rows.labels, holdout=holdout, seed=seed)
+    return model, {**metrics, "data": str(data), "label": label}
+
+
+def evaluate(
+    task: str,
+    test: Path,
+    train: Path | None = None,
+    *,
+    model_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Metrics of one moderation model on a labeled test file, as a flat JSON-able dict."""
+    parse = label_parser(task)
+    rows = read_labeled_csv(test, parse)
+    extra: dict[str, Any] = {}
+    if train is not None:
+        train_rows = read_labeled_csv(train, parse)
+        started = time.perf_counter()
+        model = TextClassifier(TextClassifierParams(seed=seed)).fit(train_rows.texts, train_rows.labels)
+        extra = {"trained_on": str(train), "n_train": len(train_rows.texts)}
+        extra["train_seconds"] = round(time.perf_counter() - started, 2)
+        scorer: Scorer = TrainedTextScorer(model, name=model_name(task), version="trained-now")
+    else:
+        scorer = _current_scorer(task, model_dir)
+    started = time.perf_counter()
+    probabilities = np.empty(len(rows.texts), dtype=np.float64)
+    for start in range(0, len(rows.texts), _SCORE_CHUNK):
+        chunk = rows.texts[start : start + _SCORE_CHUNK]
+        probabilities[start : start + len(chunk)] = scorer.score(chunk)
+        if progress is not None:
+            progress(start + len(chunk), len(rows.texts))
+    elapsed = time.perf_counter() - started
+    return {
+        "task": task,
+        **binary_metrics(rows.labels, probabilities, threshold=THRESHOLD),
+        "threshold": THRESHOLD,
+        "threshold_note": THRESHOLD_NOTE,
+        "items_per_s": round(len(rows.texts) / elapsed, 1) if elapsed > 0 else None,
+        "model": scorer.name,
+        "version": scorer.version,
+        **extra,
+    }
+
+
+def _current_scorer(task: str, model_dir: Path | None) -> Scorer:
+    """The scorer the pipeline would use for this label right now."""
+    if model_dir is not None:
+        registry = ModelRegistry(model_dir)
+        try:
+            model, version = registry.load(model_name(task))
+        except ModelNotFoundError:
+            pass
+        else:
+            return TrainedTextScorer(model, name=model_name(task), version=version.version)
+    if task == "toxicity":
+        return ProfanityCheckScorer()
+    where = f" in {model_dir}" if model_dir is not None else ""
+    raise ModelNotFoundError(
+        f"no published {model_name(task)}{where}: train one with `socialflow train {task} --data FILE.csv`, "
+        f"or pass --train FILE.csv to train on the fly"
+    )
+
+
+def evaluate_spam(
+    test: Path,
+    train: Path | None = None,
+    *,
+    model_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    return evaluate("spam", test, train, model_dir=model_dir, progress=progress, seed=seed)
+
+
+def evaluate_toxicity(
+    test: Path,
+    train: Path | None = None,
+    *,
+    model_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    return evaluate("toxicity", test, train, model_dir=model_dir, progress=progress, seed=seed)
+
+
+def evaluate_hate_speech(
+    test: Path,
+    train: Path | None = None,
+    *,
+    model_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    return evaluate("hate_speech", test, train, model_dir=model_dir, progress=progress, seed=seed)
+
+
+EVAL_TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "spam": evaluate_spam,
+    "toxicity": evaluate_toxicity,
+    "hate_speech": evaluate_hate_speech,
+}
