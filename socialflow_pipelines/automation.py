@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
 import dagster as dg
 
 from socialflow_pipelines.assets.trending import engagement_hourly, trending_scores
@@ -34,3 +38,42 @@ close_previous_hour = dg.build_schedule_from_partitioned_job(engagement_hourly_j
 
 jobs = [trending_refresh_job, engagement_hourly_job]
 schedules = [trending_every_15_minutes, close_previous_hour]
+
+
+@dataclass(frozen=True)
+class MaterializeStep:
+    """One run of `socialflow materialize` / `demo`: assets that share a partitioning."""
+
+    assets: tuple[dg.AssetsDefinition, ...]
+    partitioned: bool
+
+
+# In dependency order. Partitioned steps run as one single-run backfill over the requested range.
+MATERIALIZE_PLAN: list[MaterializeStep] = [
+    MaterializeStep((engagement_hourly,), partitioned=True),
+    MaterializeStep((trending_scores,), partitioned=False),
+]
+
+
+def materialize_everything(
+    instance: dg.DagsterInstance, start: datetime, end: datetime, echo: Callable[[str], None] = print
+) -> None:
+    """Run the plan on `instance`, so the runs and their metadata show up in the Dagster UI."""
+    from socialflow_pipelines.definitions import defs
+
+    for step in MATERIALIZE_PLAN:
+        names = ", ".join(a.key.to_user_string() for a in step.assets)
+        tags = {}
+        if step.partitioned:
+            partitions = step.assets[0].partitions_def
+            assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
+            keys = partitions.get_partition_keys_in_time_window(dg.TimeWindow(start, end))
+            tags = {
+                "dagster/asset_partition_range_start": keys[0],
+                "dagster/asset_partition_range_end": keys[-1],
+            }
+            names += f" [{keys[0]} .. {keys[-1]}]"
+        echo(f"materializing {names}")
+        result = dg.materialize(list(step.assets), instance=instance, resources=defs.resources, tags=tags)
+        if not result.success:
+            raise RuntimeError(f"materializing {names} failed; see the run in the Dagster UI")

@@ -36,11 +36,24 @@ class Settings(BaseSettings):
     nsfw_threshold: float = Field(default=0.7, ge=0, le=1, validation_alias="ML_NSFW_THRESHOLD")
     spam_threshold: float = Field(default=0.8, ge=0, le=1, validation_alias="ML_SPAM_THRESHOLD")
     violence_threshold: float = Field(default=0.75, ge=0, le=1, validation_alias="ML_VIOLENCE_THRESHOLD")
-    hate_speech_threshold: float = Field(
-        default=0.7, ge=0, le=1, validation_alias="ML_HATE_SPEECH_THRESHOLD"
-    )
+    hate_speech_threshold: float = Field(default=0.7, ge=0, le=1, validation_alias="ML_HATE_SPEECH_THRESHOLD")
     toxicity_threshold: float = Field(default=0.7, ge=0, le=1, validation_alias="ML_TOXICITY_THRESHOLD")
     model_cache_ttl: int = Field(default=3600, gt=0, validation_alias="ML_MODEL_CACHE_TTL")
+    # Moderation models from local directories (never downloaded). A text label with a path uses
+    # that transformers classifier instead of the pipeline's trained model; the positive label
+    # names the class to read when the model's labels are not LABEL_0/LABEL_1.
+    spam_model_path: Path | None = Field(default=None, validation_alias="ML_SPAM_MODEL_PATH")
+    spam_positive_label: str | None = Field(default=None, validation_alias="ML_SPAM_POSITIVE_LABEL")
+    toxicity_model_path: Path | None = Field(default=None, validation_alias="ML_TOXICITY_MODEL_PATH")
+    toxicity_positive_label: str | None = Field(default=None, validation_alias="ML_TOXICITY_POSITIVE_LABEL")
+    hate_speech_model_path: Path | None = Field(default=None, validation_alias="ML_HATE_SPEECH_MODEL_PATH")
+    hate_speech_positive_label: str | None = Field(
+        default=None, validation_alias="ML_HATE_SPEECH_POSITIVE_LABEL"
+    )
+    # No offline violence image model ships in any package: frames get a violence score only here.
+    violence_model_path: Path | None = Field(default=None, validation_alias="ML_VIOLENCE_MODEL_PATH")
+    violence_positive_label: str | None = Field(default=None, validation_alias="ML_VIOLENCE_POSITIVE_LABEL")
+    moderation_frames_per_video: int = Field(default=8, ge=1, le=64, validation_alias="ML_FRAMES_PER_VIDEO")
 
     trending_weight_view: float = Field(default=1.0, ge=0, validation_alias="TRENDING_WEIGHT_VIEW")
     trending_weight_like: float = Field(default=4.0, ge=0, validation_alias="TRENDING_WEIGHT_LIKE")

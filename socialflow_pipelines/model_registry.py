@@ -100,3 +100,26 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def is_not_worse(
+    candidate: dict[str, Any], current: dict[str, Any] | None, metric: str, tolerance: float
+) -> bool:
+    """The publication gate: a candidate may replace the current version unless it scores lower on
+    `metric` by more than `tolerance` (held-out noise). No current version: publish."""
+    if current is None or current.get(metric) is None:
+        return True
+    value = candidate.get(metric)
+    return value is not None and float(value) >= float(current[metric]) - tolerance
+
+
+def publish_if_not_worse(
+    registry: ModelRegistry, version: ModelVersion, *, metric: str, tolerance: float = 0.01
+) -> str:
+    """Publish `version` when the gate allows it; returns "published" or "rejected"."""
+    current_version = registry.published_version(version.name)
+    current = registry.describe(version.name, current_version).metrics if current_version else None
+    if is_not_worse(version.metrics, current, metric, tolerance):
+        registry.publish(version.name, version.version)
+        return "published"
+    return "rejected"

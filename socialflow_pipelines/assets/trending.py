@@ -34,9 +34,9 @@ EVENT_SCHEMA = {
 
 def read_events(database: Database, start: datetime, end: datetime) -> pl.DataFrame:
     events = schema.engagement_events
-    query = sa.select(events.c.content_type, events.c.content_id, events.c.event_type, events.c.created_at).where(
-        events.c.created_at >= start, events.c.created_at < end
-    )
+    query = sa.select(
+        events.c.content_type, events.c.content_id, events.c.event_type, events.c.created_at
+    ).where(events.c.created_at >= start, events.c.created_at < end)
     return database.read_frame(query, schema=EVENT_SCHEMA)
 
 
@@ -108,11 +108,11 @@ def trending_scores(
     recent = aggregate_hourly(read_events(db, fresh_from, now + timedelta(seconds=1)))
     hourly = pl.concat([history, recent])
     scores = compute_trending(hourly, now, settings.engagement_weights)
-    kept = top_per_window(scores, settings.trending_keep_top).with_columns(
-        pl.lit(now).alias("computed_at")
-    )
+    kept = top_per_window(scores, settings.trending_keep_top).with_columns(pl.lit(now).alias("computed_at"))
     db.replace(schema.trending_scores, kept, where=None)
-    context.log.info(f"scored {scores.height} item-windows from {hourly.height} item-hours; kept {kept.height}")
+    context.log.info(
+        f"scored {scores.height} item-windows from {hourly.height} item-hours; kept {kept.height}"
+    )
 
     published = publish_trending(redis, kept, settings.trending_cache_ttl)
     checks = check_trending(kept, hourly, settings.trending_keep_top)
@@ -165,7 +165,9 @@ def check_trending(kept: pl.DataFrame, hourly: pl.DataFrame, keep_top: int) -> l
             check_name="scores_finite", passed=non_finite == 0, metadata={"non_finite_values": non_finite}
         ),
         dg.AssetCheckResult(
-            check_name="every_window_present", passed=not missing, metadata={"missing": ", ".join(missing) or "-"}
+            check_name="every_window_present",
+            passed=not missing,
+            metadata={"missing": ", ".join(missing) or "-"},
         ),
         dg.AssetCheckResult(
             check_name="row_counts_sane",
@@ -173,4 +175,3 @@ def check_trending(kept: pl.DataFrame, hourly: pl.DataFrame, keep_top: int) -> l
             metadata={"rows": kept.height, "largest_list": int(per_list.max() or 0), "keep_top": keep_top},
         ),
     ]
-

@@ -84,9 +84,7 @@ class Database:
             rows = result.fetchall()
         if not rows:
             return pl.DataFrame(schema=schema or {c: pl.Null for c in columns})
-        frame = pl.DataFrame(
-            [tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None
-        )
+        frame = pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
         return _normalise(frame, schema)
 
     def replace(
@@ -190,17 +188,21 @@ def _copy_into(connection: Connection, table: sa.Table, frame: pl.DataFrame) -> 
             for c in frame.columns
             if c in json_columns and frame.schema[c] != pl.String
         ]
-        + [pl.col(c).map_elements(lambda b: "\\x" + b.hex(), return_dtype=pl.String)
-           for c, t in frame.schema.items() if t == pl.Binary]
+        + [
+            pl.col(c).map_elements(lambda b: "\\x" + b.hex(), return_dtype=pl.String)
+            for c, t in frame.schema.items()
+            if t == pl.Binary
+        ]
     )
     buffer = io.StringIO()
     encoded.write_csv(buffer, include_header=False, null_value="\\N", quote_style="necessary")
     raw = connection.connection.driver_connection
     name = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
     cols = ", ".join(f'"{c}"' for c in frame.columns)
-    with raw.cursor() as cursor, cursor.copy(
-        f"COPY {name} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
-    ) as copy:
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {name} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
+    ):
         copy.write(buffer.getvalue())
 
 
@@ -217,4 +219,3 @@ def utc_now() -> datetime:
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start, start + timedelta(days=1)
-

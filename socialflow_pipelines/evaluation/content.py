@@ -142,8 +142,7 @@ def evaluate_language(
     predictions = _in_batches(data.texts, detector.detect_many, progress)
     elapsed = time.perf_counter() - started
     predicted = [language for language, _ in predictions]
-    identifier = detector._identifier
-    baseline = [identifier.classify(text)[0] for text in data.texts]
+    baseline = [detector.best_supported(text) for text in data.texts]
     gold_counts = Counter(data.labels)
     per_language = {
         f"recall_{lang}": round(

@@ -9,8 +9,9 @@ MovieLens 100K's `u.data`, `ua.base` and `ua.test` load as they are. Every line 
 Item feature file (`items`): `item_id` then feature columns, separated by `|` (MovieLens `u.item`),
 `::` (MovieLens `movies.dat`), tabs or commas, optional header. A column of numbers gives one weighted
 feature per column (MovieLens' 0/1 genre flags); a text value holding `|` gives one feature per
-token (`Action|Comedy`); any other text column gives a categorical feature when it has few distinct
-values (at most 5% of the items, or 50) and is skipped otherwise (titles, URLs, dates carry no
+token (`Action|Comedy`); any other text column gives a categorical feature when its values repeat
+(at most half as many distinct values as items, and at most 5% of the items or 50) and is skipped
+otherwise (titles, URLs, dates carry no
 shared signal). Files may be UTF-8 or Latin-1 (MovieLens is Latin-1).
 
 Protocol: train on `train`, rank every catalog item (train ∪ test items) for each test user with the
@@ -137,7 +138,7 @@ def read_item_features(path: Path | str) -> dict[str, dict[str, float]]:
     features: dict[str, dict[str, float]] = {fields[0]: {} for _, fields in rows if fields and fields[0]}
     if not features:
         raise DataFileError(path, numbered[0][0] if numbered else None, "no item ids")
-    distinct_limit = max(50, len(rows) // 20)
+    distinct_limit = min(len(rows) // 2, max(50, len(rows) // 20))
     for j in range(1, width):
         values = columns[j]
         present = [v for v in values if v]

@@ -127,8 +127,10 @@ def compute_trending(
     horizon = now - timedelta(hours=lookback_hours(windows))
     per_item = (
         hourly.lazy()
-        .filter((pl.col("hour_start") >= horizon.replace(minute=0, second=0, microsecond=0))
-                & (pl.col("hour_start") <= now))
+        .filter(
+            (pl.col("hour_start") >= horizon.replace(minute=0, second=0, microsecond=0))
+            & (pl.col("hour_start") <= now)
+        )
         .with_columns(weighted.alias("_w"))
         .filter(pl.col("_w") > 0)
         .group_by("content_type", "content_id")

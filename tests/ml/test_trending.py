@@ -99,16 +99,16 @@ def test_weights_order_event_types() -> None:
 def test_partial_current_hour_counts_pro_rata() -> None:
     """At 12:15, the 1h window covers 11:15-12:15: 3/4 of the 11:00 bucket plus the 12:00 bucket."""
     now = NOW + timedelta(minutes=15)
-    rows = series(5, [40]) + [
-        {"hour_start": NOW, "content_type": "video", "content_id": 5, "views": 10, "likes": 0,
-         "comments": 0, "shares": 0}
-    ]
+    current = {"hour_start": NOW, "content_type": "video", "content_id": 5, "views": 10}
+    rows = [*series(5, [40]), current | {"likes": 0, "comments": 0, "shares": 0}]
     scores = compute_trending(frame(rows), now, {"view": 1.0})
     assert row(scores, 5, "1h")["weighted_engagement"] == pytest.approx(0.75 * 40 + 10)
 
 
 def test_ranks_are_per_content_type_and_window_and_top_keeps_k() -> None:
-    rows = [series(i, [i] * 5, "video") for i in range(1, 6)] + [series(i, [i] * 5, "post") for i in range(1, 4)]
+    rows = [series(i, [i] * 5, "video") for i in range(1, 6)] + [
+        series(i, [i] * 5, "post") for i in range(1, 4)
+    ]
     scores = compute_trending(frame(*rows), NOW, WEIGHTS)
     for (_ctype, _window), group in scores.group_by("content_type", "time_window"):
         assert sorted(group["rank"]) == list(range(1, group.height + 1))

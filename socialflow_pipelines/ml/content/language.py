@@ -56,5 +56,9 @@ class LanguageDetector:
             return UNDETERMINED, float(probability)
         return language, float(probability)
 
+    def best_supported(self, text: str) -> str:
+        """py3langid's answer among the supported languages, without the `und` rule (the baseline)."""
+        return str(self._identifier.classify(text)[0])
+
     def detect_many(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         return [self.detect(text) for text in texts]

@@ -37,7 +37,7 @@ def top_k(
     item_bias: np.ndarray | None = None,
     exclude: sp.spmatrix | None = None,
     eligible_items: np.ndarray | None = None,
-    batch_size: int = 512,
+    batch_size: int = 256,
     num_threads: int = 2,
 ) -> TopK:
     """Best `k` items per user by `user · item + item_bias`.
@@ -50,31 +50,37 @@ def top_k(
     items = np.asarray(item_vectors, dtype=np.float32)
     bias = np.zeros(len(items), np.float32) if item_bias is None else np.asarray(item_bias, np.float32)
     columns = np.arange(len(items)) if eligible_items is None else np.flatnonzero(eligible_items)
-    # Bias as one more factor: [u, 1] · [v, b]; transposed once so each batch is a plain GEMM.
-    catalog = np.ascontiguousarray(np.hstack([items[columns], bias[columns, None]]).T)
-    users = np.hstack([users, np.ones((len(users), 1), np.float32)])
     k_eff = min(k, len(columns))
-    remap = _column_remap(columns, len(items)) if eligible_items is not None else None
-    excluded = None if exclude is None else sp.csr_matrix(exclude)
     result_items = np.full((len(users), k), -1, dtype=np.int64)
     result_scores = np.full((len(users), k), -np.inf, dtype=np.float32)
     if k_eff == 0 or len(users) == 0:
         return TopK(result_items, result_scores)
+    group = _group_size(len(columns), k_eff)
+    width = math.ceil(len(columns) / group) * group
+    # Bias as one more factor: [u, 1] · [v, b]; transposed once, padded to whole groups, so each batch
+    # is one GEMM written into a reused buffer (fresh 100 MB blocks per batch cost page faults).
+    catalog = np.zeros((items.shape[1] + 1, width), np.float32)
+    catalog[:-1, : len(columns)] = items[columns].T
+    catalog[-1, : len(columns)] = bias[columns]
+    users = np.hstack([users, np.ones((len(users), 1), np.float32)])
+    remap = _column_remap(columns, len(items)) if eligible_items is not None else None
+    excluded = None if exclude is None else sp.csr_matrix(exclude)
+    buffers = [np.empty((min(batch_size, len(users)), width), np.float32) for _ in range(2)]
 
     def select_rows(scores: np.ndarray, start: int) -> None:
-        best, best_scores = _select(scores, k_eff)
+        best, best_scores = _select(scores, k_eff, group)
         stop = start + len(scores)
         result_items[start:stop, :k_eff] = np.where(np.isfinite(best_scores), columns[best], -1)
         result_scores[start:stop, :k_eff] = best_scores
 
     # The product runs on the calling thread with BLAS's own threads; the selection of one batch runs
-    # on the pool, split by rows, while the next batch's product is computed (one batch in flight
-    # bounds memory to two score blocks).
+    # on the pool, split by rows, while the next batch's product is computed into the other buffer.
     with ThreadPoolExecutor(max(1, num_threads)) as pool:
         in_flight: list = []
-        for start in range(0, len(users), batch_size):
+        for batch, start in enumerate(range(0, len(users), batch_size)):
             stop = min(start + batch_size, len(users))
-            scores = users[start:stop] @ catalog
+            scores = np.matmul(users[start:stop], catalog, out=buffers[batch % 2][: stop - start])
+            scores[:, len(columns) :] = -np.inf
             if excluded is not None:
                 _mask_excluded(scores, excluded[start:stop], remap)
             for future in in_flight:
@@ -87,6 +93,13 @@ def top_k(
         for future in in_flight:
             future.result()
     return TopK(result_items, result_scores)
+
+
+def _group_size(n_cols: int, k: int) -> int:
+    """Items per group: sqrt(n/k) balances the two partitions (n/group maxima, k*group items); 1 (a
+    plain argpartition) when the catalog is too small for groups to pay off."""
+    group = int(math.sqrt(n_cols / k))
+    return group if group >= 4 else 1
 
 
 def _column_remap(columns: np.ndarray, n_items: int) -> np.ndarray:
@@ -104,25 +117,21 @@ def _mask_excluded(scores: np.ndarray, excluded: sp.csr_matrix, remap: np.ndarra
     scores[rows, cols] = -np.inf
 
 
-def _select(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column indices and values of each row's k largest scores, best first."""
+def _select(scores: np.ndarray, k: int, group: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of each row's k largest scores, best first; the row width must be a
+    multiple of `group`."""
     n_rows, n_cols = scores.shape
-    group = int(math.sqrt(n_cols / k))  # balances the two partitions: n/group maxima, k*group items
-    if group < 4:
+    if group == 1:
         candidates = np.broadcast_to(np.arange(n_cols), scores.shape)
         values = scores
     else:
-        n_groups = math.ceil(n_cols / group)
-        padded = scores
-        if n_groups * group != n_cols:
-            padded = np.full((n_rows, n_groups * group), -np.inf, dtype=np.float32)
-            padded[:, :n_cols] = scores
+        n_groups = n_cols // group
         # Group g holds columns g, g + n_groups, g + 2 n_groups, ...: the max is an elementwise
         # reduction over contiguous rows, which vectorises well.
-        maxima = padded.reshape(n_rows, group, n_groups).max(axis=1)
+        maxima = scores.reshape(n_rows, group, n_groups).max(axis=1)
         best_groups = np.argpartition(maxima, n_groups - k, axis=1)[:, n_groups - k :]
         candidates = (best_groups[:, :, None] + n_groups * np.arange(group)).reshape(n_rows, -1)
-        values = np.take_along_axis(padded, candidates, axis=1)
+        values = np.take_along_axis(scores, candidates, axis=1)
     chosen = np.argpartition(values, values.shape[1] - k, axis=1)[:, -k:]
     chosen_values = np.take_along_axis(values, chosen, axis=1)
     order = np.argsort(-chosen_values, axis=1, kind="stable")

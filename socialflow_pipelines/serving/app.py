@@ -1,0 +1,112 @@
+"""The FastAPI service the Social Flow backend reads ML results from."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from socialflow_pipelines.cache import RedisCache
+from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.db.engine import Database
+from socialflow_pipelines.serving.deps import AdminDep
+from socialflow_pipelines.serving.ratelimit import UserRateLimiter
+from socialflow_pipelines.serving.routers import trending
+
+API_PREFIX = "/api/v1/ml"
+
+
+def _field(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body",)) or "request"
+
+
+def _route_label(request: Request) -> str:
+    """The matched path template (bounded label set, unlike raw URLs), with the router prefix."""
+    route = request.scope.get("route")
+    if route is None:
+        return "unmatched"
+    template = getattr(route, "path_format", "")
+    prefix = API_PREFIX if request.url.path.startswith(API_PREFIX) else ""
+    return prefix + template
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    registry = CollectorRegistry()
+    requests_total = Counter(
+        "socialflow_api_requests_total", "API requests", ["method", "route", "status"], registry=registry
+    )
+    latency = Histogram(
+        "socialflow_api_request_seconds", "API latency", ["method", "route"], registry=registry
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database(settings.database_url)
+        redis_url = settings.redis_connection_url
+        app.state.cache = RedisCache(redis_url) if redis_url else None
+        app.state.limiter = UserRateLimiter(settings.rate_limit, redis_url)
+        yield
+        app.state.database.dispose()
+        if app.state.cache is not None:
+            app.state.cache.close()
+
+    app = FastAPI(
+        title="Social Flow ML API",
+        version="1.0.0",
+        description="Moderation, content analysis, trending and recommendations for the Social Flow backend.",
+        lifespan=lifespan,
+    )
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        response = await call_next(request)
+        path = _route_label(request)
+        latency.labels(request.method, path).observe(time.perf_counter() - started)
+        requests_total.labels(request.method, path, str(response.status_code)).inc()
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.detail, "status_code": exc.status_code},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return JSONResponse({"detail": detail, "status_code": 422, "errors": errors}, status_code=422)
+
+    @app.get("/health", tags=["ops"])
+    def health(request: Request) -> dict:
+        """Liveness and store reachability; public, and says nothing sensitive."""
+        database_ok = True
+        try:
+            with request.app.state.database.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception:
+            database_ok = False
+        cache = request.app.state.cache
+        return {
+            "status": "ok" if database_ok else "degraded",
+            "database": "ok" if database_ok else "unreachable",
+            "redis": "not configured" if cache is None else ("ok" if cache.ping() else "unreachable"),
+        }
+
+    @app.get("/metrics", tags=["ops"], response_class=Response)
+    def metrics(_admin: AdminDep) -> Response:
+        """Prometheus metrics (admin token: scrape with a bearer token)."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(trending.router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,90 @@
+"""Bearer JWT authentication (HS256, secret shared with the Social Flow backend) and roles.
+
+Claims: `sub` is the user id, `exp` is required, and `is_admin: true` (or `role: "admin"`) marks an
+administrator. Nothing about a token is ever logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from socialflow_pipelines.config import Settings, get_settings
+
+bearer = HTTPBearer(auto_error=False, description="JWT signed with SOCIALFLOW_JWT_SECRET (HS256)")
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int
+    is_admin: bool
+
+
+def _unauthorized(message: str) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def decode_token(token: str, settings: Settings) -> Principal:
+    if settings.jwt_secret is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "authentication is not configured")
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[settings.jwt_algorithm],
+            options={"require": ["sub", "exp"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise _unauthorized("token expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise _unauthorized("invalid token") from exc
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError) as exc:
+        raise _unauthorized("invalid token: sub must be a user id") from exc
+    is_admin = claims.get("is_admin") is True or claims.get("role") == "admin"
+    return Principal(user_id=user_id, is_admin=is_admin)
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("missing bearer token")
+    principal = decode_token(credentials.credentials, get_settings())
+    request.state.principal = principal
+    return principal
+
+
+def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admin role required")
+    return principal
+
+
+def issue_token(
+    user_id: int,
+    *,
+    is_admin: bool = False,
+    ttl: timedelta = timedelta(hours=12),
+    settings: Settings | None = None,
+) -> str:
+    """A token as the backend would issue it: for the demo, tests and operators' scripts."""
+    settings = settings or get_settings()
+    if settings.jwt_secret is None:
+        raise RuntimeError("SOCIALFLOW_JWT_SECRET is not set")
+    now = datetime.now(UTC)
+    claims = {"sub": str(user_id), "is_admin": is_admin, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+AdminUser = Annotated[Principal, Depends(admin_principal)]

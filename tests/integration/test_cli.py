@@ -1,0 +1,60 @@
+"""The `socialflow` command as a user runs it: a real subprocess on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from socialflow_pipelines.db import schema
+from socialflow_pipelines.db.engine import Database
+
+
+def socialflow(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "socialflow_pipelines.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS", "DAGSTER_PG"))}
+    return env | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "SOCIALFLOW_MODEL_DIR": str(tmp_path / "models"),
+    }
+
+
+def test_demo_no_serve_leaves_trending_rows_in_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    done = socialflow("demo", "--no-serve", "--users", "300", "--days", "4", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    database = Database(env["DATABASE_URL"])
+    with database.engine.connect() as conn:
+        trending = conn.execute(sa.select(sa.func.count()).select_from(schema.trending_scores)).scalar_one()
+        windows = {r[0] for r in conn.execute(sa.select(schema.trending_scores.c.time_window).distinct())}
+    database.dispose()
+    assert trending > 0
+    assert windows == {"1h", "6h", "24h", "7d", "30d"}
+    runs = list((tmp_path / "dagster_home").rglob("runs.db"))
+    assert runs, "the runs should be recorded on the DAGSTER_HOME instance for the UI"
+
+
+def test_seed_refuses_to_seed_twice_without_reset(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    first = socialflow("seed", "--users", "100", "--days", "2", env=env, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    counts = json.loads(first.stdout.strip().splitlines()[-1])["seeded"]
+    assert counts["users"] == 100 and counts["engagement_events"] > 0
+    second = socialflow("seed", "--users", "100", "--days", "2", env=env, cwd=tmp_path)
+    assert second.returncode == 2
+    assert "--reset" in second.stderr
