@@ -8,6 +8,7 @@ from datetime import datetime
 
 import dagster as dg
 
+from socialflow_pipelines.assets import content, moderation
 from socialflow_pipelines.assets.trending import engagement_hourly, trending_scores
 
 # Every 15 minutes: fold the hour in progress into engagement_hourly, then rescore trending.
@@ -36,8 +37,9 @@ engagement_hourly_job = dg.define_asset_job(
 )
 close_previous_hour = dg.build_schedule_from_partitioned_job(engagement_hourly_job, minute_of_hour=5)
 
-jobs = [trending_refresh_job, engagement_hourly_job]
-schedules = [trending_every_15_minutes, close_previous_hour]
+jobs = [trending_refresh_job, engagement_hourly_job, *moderation.jobs, *content.jobs]
+schedules = [trending_every_15_minutes, close_previous_hour, *moderation.schedules, *content.schedules]
+sensors = [*moderation.sensors, *content.sensors]
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class MaterializeStep:
 MATERIALIZE_PLAN: list[MaterializeStep] = [
     MaterializeStep((engagement_hourly,), partitioned=True),
     MaterializeStep((trending_scores,), partitioned=False),
+    # Models first (they train only when enough human reviews exist), then every item's decision.
+    MaterializeStep(moderation.MODEL_ASSETS, partitioned=False),
+    MaterializeStep((moderation.moderation_results,), partitioned=True),
+    # Features and embeddings, topics over them, then features again so items carry topic ids.
+    MaterializeStep((content.content_analysis,), partitioned=True),
+    MaterializeStep((content.topic_model,), partitioned=False),
+    MaterializeStep((content.content_analysis,), partitioned=True),
 ]
 
 
@@ -62,7 +71,7 @@ def materialize_everything(
     from socialflow_pipelines.definitions import defs
 
     for step in MATERIALIZE_PLAN:
-        names = ", ".join(a.key.to_user_string() for a in step.assets)
+        names = ", ".join(key.to_user_string() for a in step.assets for key in a.keys)
         tags = {}
         if step.partitioned:
             partitions = step.assets[0].partitions_def

@@ -60,7 +60,14 @@ def run_benchmark(
     say(f"scoring top-{k} for {scored_users} users over {n_items} items")
     user_vectors = rng.standard_normal((scored_users, factors), dtype=np.float32)
     exclude = _consumed(scored_users, n_items, consumed_per_user, rng)
-    top_k(user_vectors[:512], item_vectors, k, item_bias=item_bias, exclude=exclude[:512], num_threads=num_threads)
+    top_k(
+        user_vectors[:512],
+        item_vectors,
+        k,
+        item_bias=item_bias,
+        exclude=exclude[:512],
+        num_threads=num_threads,
+    )
     started = time.perf_counter()
     top_k(user_vectors, item_vectors, k, item_bias=item_bias, exclude=exclude, num_threads=num_threads)
     result["scoring_users_per_s"] = round(scored_users / (time.perf_counter() - started), 1)
@@ -102,4 +109,6 @@ def run_benchmark(
     result["hourly_job_seconds"] = round(time.perf_counter() - started, 1)
     result["hourly_job_content_dim"] = content_dim
     result["hourly_job_full_lists_share"] = round(float(np.mean(recommendations.items[:, -1] >= 0)), 4)
+    # Other work on the same cores slows every figure above; the load says how much to trust them.
+    result["load_average_1m"] = round(os.getloadavg()[0], 2)
     return result

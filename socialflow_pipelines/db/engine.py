@@ -109,9 +109,7 @@ class Database:
         if self.is_postgres:
             _copy_into(connection, table, frame.select(columns))
             return
-        records = _records(frame.select(columns), table)
-        for start in range(0, len(records), 50_000):
-            connection.execute(table.insert(), records[start : start + 50_000])
+        _executemany_sqlite(connection, table, frame.select(columns))
 
     def upsert(
         self,
@@ -204,6 +202,30 @@ def _copy_into(connection: Connection, table: sa.Table, frame: pl.DataFrame) -> 
         cursor.copy(f"COPY {name} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
     ):
         copy.write(buffer.getvalue())
+
+
+def _executemany_sqlite(connection: Connection, table: sa.Table, frame: pl.DataFrame) -> None:
+    """Bulk insert on SQLite: values encoded column-wise by polars as SQLAlchemy would store them
+    (UTC timestamps as text, JSON as text), then the driver's executemany in chunks."""
+    encoded = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            zoned = column.dt.convert_time_zone("UTC") if dtype.time_zone else column
+            column = zoned.dt.strftime("%Y-%m-%d %H:%M:%S%.6f")
+        elif isinstance(dtype, pl.Date):
+            column = column.dt.strftime("%Y-%m-%d")
+        elif isinstance(table.c[name].type, sa.JSON) and dtype != pl.String:
+            column = column.map_elements(_json_text, return_dtype=pl.String)
+        encoded.append(column.alias(name))
+    frame = frame.select(encoded)
+    placeholders = ", ".join("?" for _ in frame.columns)
+    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({placeholders})'
+    cursor = connection.connection.driver_connection.cursor()
+    for chunk in frame.iter_slices(100_000):
+        cursor.executemany(sql, chunk.iter_rows())
+    cursor.close()
 
 
 def _json_text(value: Any) -> str:

@@ -20,7 +20,6 @@ user's train items excluded, score against `test` (see `ml.recommendations.metri
 
 from __future__ import annotations
 
-import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -29,13 +28,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from socialflow_pipelines.evaluation.datafiles import DataFileError
-from socialflow_pipelines.ml.recommendations import HybridRecommender, IdIndex, evaluate_ranking, interaction_matrix
+from socialflow_pipelines.ml.recommendations import (
+    HybridRecommender,
+    IdIndex,
+    evaluate_ranking,
+    interaction_matrix,
+)
 
 USER_COLUMNS = {"user", "userid", "user_id", "uid", "users"}
-ITEM_COLUMNS = {"item", "itemid", "item_id", "movieid", "movie_id", "iid", "product_id", "productid", "content_id"}
+ITEM_COLUMNS = {
+    "item",
+    "itemid",
+    "item_id",
+    "movieid",
+    "movie_id",
+    "iid",
+    "product_id",
+    "productid",
+    "content_id",
+}
 RATING_COLUMNS = {"rating", "ratings", "score", "weight", "value"}
 TIME_COLUMNS = {"timestamp", "time", "ts", "created_at", "datetime", "date"}
 
@@ -175,7 +188,9 @@ def evaluate_recommendations(
     and popularity on one split; flat metrics per model plus sizes and timings. `model_dir` is unused:
     every model is trained here from `train` so the comparison is like for like."""
     if train is None:
-        raise ValueError("recommendations eval needs --train FILE (interactions to learn from) besides the test file")
+        raise ValueError(
+            "recommendations eval needs --train FILE (interactions to learn from) besides the test file"
+        )
     train_rows = _positives(read_interactions(train), min_rating, Path(train))
     test_rows = _positives(read_interactions(test), min_rating, Path(test))
     users = IdIndex(train_rows.users)
@@ -240,7 +255,10 @@ def _positives(rows: InteractionRows, min_rating: float | None, path: Path) -> I
     if len(keep) == 0:
         raise DataFileError(path, None, f"no interaction rated {min_rating} or more")
     return InteractionRows(
-        [rows.users[i] for i in keep], [rows.items[i] for i in keep], rows.ratings[keep], [rows.lines[i] for i in keep]
+        [rows.users[i] for i in keep],
+        [rows.items[i] for i in keep],
+        rows.ratings[keep],
+        [rows.lines[i] for i in keep],
     )
 
 

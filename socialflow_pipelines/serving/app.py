@@ -17,7 +17,7 @@ from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.serving.deps import AdminDep
 from socialflow_pipelines.serving.ratelimit import UserRateLimiter
-from socialflow_pipelines.serving.routers import trending
+from socialflow_pipelines.serving.routers import analysis, moderation, trending
 
 API_PREFIX = "/api/v1/ml"
 
@@ -109,4 +109,6 @@ def create_app() -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(trending.router, prefix=API_PREFIX)
+    app.include_router(moderation.router, prefix=API_PREFIX)
+    app.include_router(analysis.router, prefix=API_PREFIX)
     return app

@@ -71,12 +71,21 @@ def test_end_to_end_on_planted_split(tmp_path: Path):
     items = data.events["item_id"].to_numpy()
     held_out = np.random.default_rng(1).random(len(users)) < 0.2
     train, test, item_file = tmp_path / "ua.base", tmp_path / "ua.test", tmp_path / "u.item"
-    train.write_text("".join(f"{u}\t{i}\t4\t0\n" for u, i in zip(users[~held_out], items[~held_out], strict=True)))
-    test.write_text("".join(f"{u}\t{i}\t2\t0\n" for u, i in zip(users[held_out], items[held_out], strict=True)))
+    train.write_text(
+        "".join(f"{u}\t{i}\t4\t0\n" for u, i in zip(users[~held_out], items[~held_out], strict=True))
+    )
+    test.write_text(
+        "".join(f"{u}\t{i}\t2\t0\n" for u, i in zip(users[held_out], items[held_out], strict=True))
+    )
     item_file.write_text("".join(f"{i}|title {i}|{data.item_topics[i]}\n" for i in range(200)))
     steps = []
     result = EVAL_TASKS["recommendations"](
-        test=test, train=train, items=item_file, epochs=10, no_components=16, progress=lambda d, t: steps.append(d)
+        test=test,
+        train=train,
+        items=item_file,
+        epochs=10,
+        no_components=16,
+        progress=lambda d, t: steps.append(d),
     )
     for model in ("lightfm", "hybrid", "popularity"):
         for metric in ("precision_at_10", "recall_at_10", "ndcg_at_10", "map_at_10", "auc"):

@@ -173,15 +173,18 @@ def recommend_items(
     if content is not None and weights.get("content", 0) > 0:
         profiles, embeddings = content
         found["content"] = content_candidates(
-            profiles, embeddings, width, exclude=exclude, eligible_items=eligible_items, num_threads=num_threads
+            profiles,
+            embeddings,
+            width,
+            exclude=exclude,
+            eligible_items=eligible_items,
+            num_threads=num_threads,
         )
     if trending_scores is not None and weights.get("trending", 0) > 0:
         found["trending"] = trending_candidates(
             trending_scores, n_users, width, exclude=exclude, eligible_items=eligible_items
         )
-    return blend(
-        found, k, weights=weights, creators=creators, max_per_creator=max_per_creator, window=window
-    )
+    return blend(found, k, weights=weights, creators=creators, max_per_creator=max_per_creator, window=window)
 
 
 def recommendations_frame(
@@ -200,7 +203,10 @@ def recommendations_frame(
             "item_id": item_lookup[columns].tolist(),
             "score": recommendations.scores[rows, positions].astype(np.float64),
             "sources": pl.DataFrame(
-                {name: values[rows, positions].astype(np.float64) for name, values in recommendations.sources.items()}
+                {
+                    name: values[rows, positions].astype(np.float64)
+                    for name, values in recommendations.sources.items()
+                }
             ).to_struct("sources"),
         }
     )

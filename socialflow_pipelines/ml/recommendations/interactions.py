@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -127,16 +127,24 @@ def build_interactions(
     frame = events.join(weight_of, on="event_type", how="inner")
     weight = pl.col("weight")
     if half_life_days is not None and frame.height:
+        zone = frame.schema["created_at"].time_zone  # type: ignore[union-attr]
         created = pl.col("created_at")
         reference = now if now is not None else frame["created_at"].max()
-        if isinstance(reference, datetime) and frame.schema["created_at"].time_zone is None:  # type: ignore[union-attr]
-            reference = reference.replace(tzinfo=None)
+        if isinstance(reference, datetime) and reference.tzinfo is not None:
+            # Compare wall clocks in UTC when either side carries a zone.
+            reference = reference.astimezone(UTC).replace(tzinfo=None)
+        if zone:
+            created = created.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
         age_days = ((pl.lit(reference) - created).dt.total_seconds() / 86_400.0).clip(lower_bound=0.0)
         weight = weight * (0.5 ** (age_days / half_life_days))
     summed = frame.group_by("user_id", "item_id", maintain_order=True).agg(weight.sum().alias("weight"))
     user_index = (users or IdIndex()).extended(summed["user_id"].unique().to_list())
     item_index = (items or IdIndex()).extended(summed["item_id"].unique().to_list())
     matrix = interaction_matrix(
-        summed["user_id"].to_list(), summed["item_id"].to_list(), summed["weight"].to_numpy(), user_index, item_index
+        summed["user_id"].to_list(),
+        summed["item_id"].to_list(),
+        summed["weight"].to_numpy(),
+        user_index,
+        item_index,
     )
     return Interactions(matrix=matrix, users=user_index, items=item_index)

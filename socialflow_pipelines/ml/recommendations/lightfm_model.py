@@ -218,6 +218,8 @@ def _representation_rows(
     return sp.csr_matrix(stacked[order])
 
 
-def _project(rows: sp.csr_matrix, embeddings: np.ndarray, biases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _project(
+    rows: sp.csr_matrix, embeddings: np.ndarray, biases: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     vectors = np.asarray(rows @ embeddings, dtype=np.float32)
     return vectors, np.asarray(rows @ biases, dtype=np.float32).ravel()

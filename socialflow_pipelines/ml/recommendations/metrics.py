@@ -97,7 +97,9 @@ def evaluate_ranking(
     )
     hits = hits_matrix(found.items, test_rows)
     n_relevant = np.diff(test_rows.indptr)
-    items_with_bias = np.hstack([np.asarray(item_vectors, np.float32), np.asarray(item_bias, np.float32)[:, None]])
+    items_with_bias = np.hstack(
+        [np.asarray(item_vectors, np.float32), np.asarray(item_bias, np.float32)[:, None]]
+    )
     auc = np.empty(len(users))
     for start in range(0, len(users), batch_size):
         stop = min(start + batch_size, len(users))

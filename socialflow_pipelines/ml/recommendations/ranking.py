@@ -37,7 +37,7 @@ def top_k(
     item_bias: np.ndarray | None = None,
     exclude: sp.spmatrix | None = None,
     eligible_items: np.ndarray | None = None,
-    batch_size: int = 256,
+    batch_size: int = 512,
     num_threads: int = 2,
 ) -> TopK:
     """Best `k` items per user by `user · item + item_bias`.

@@ -47,7 +47,9 @@ def planted_interactions(
     users: list[np.ndarray] = []
     items: list[np.ndarray] = []
     for user, topics in enumerate(user_topics):
-        affinity = np.where(np.isin(item_topics, topics), on_topic_share / max(1, np.isin(item_topics, topics).sum()), 0.0)
+        affinity = np.where(
+            np.isin(item_topics, topics), on_topic_share / max(1, np.isin(item_topics, topics).sum()), 0.0
+        )
         affinity += (1 - on_topic_share) / n_items
         weights = affinity * popularity
         count = min(int(rng.poisson(events_per_user)) + 1, n_items)

@@ -45,7 +45,9 @@ def test_every_exclusion_holds_in_the_blend():
     owner = RNG.integers(0, n_users, n_items)  # item → the user who created it
     own = sp.csr_matrix((np.ones(n_items), (owner, np.arange(n_items))), shape=(n_users, n_items))
     consumed = sp.random(n_users, n_items, density=0.05, format="csr", random_state=2)
-    explicit = sp.csr_matrix((np.ones(n_users), (np.arange(n_users), np.full(n_users, 7))), shape=(n_users, n_items))
+    explicit = sp.csr_matrix(
+        (np.ones(n_users), (np.arange(n_users), np.full(n_users, 7))), shape=(n_users, n_items)
+    )
     rejected = np.zeros(n_items, bool)
     rejected[[3, 4, 5]] = True
     trending = RNG.random(n_items)

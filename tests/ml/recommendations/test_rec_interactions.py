@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import polars as pl
@@ -62,3 +62,10 @@ def test_rebuild_keeps_known_positions_and_appends_new_ones():
     assert second.items.ids == [30, 50, 20]
     assert second.matrix.shape == (3, 3)
     assert np.allclose(second.matrix[:2, :2].toarray(), first.matrix.toarray())
+
+
+def test_decay_works_with_time_zone_aware_timestamps():
+    aware = datetime(2024, 1, 1, tzinfo=UTC)
+    events = _events([(1, 10, "like", aware)])
+    built = build_interactions(events, half_life_days=10.0, now=datetime(2024, 1, 11, tzinfo=UTC))
+    assert built.matrix[0, 0] == pytest.approx(1.0)

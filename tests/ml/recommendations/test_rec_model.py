@@ -38,7 +38,9 @@ def test_model_beats_popularity_on_held_out_interactions(planted):
     items, bias = model.item_representations()
     learned = evaluate_ranking(users, items, bias, train, test, k=10)
     popularity = np.asarray(train.sum(axis=0)).ravel()
-    baseline = evaluate_ranking(np.zeros((train.shape[0], 1)), np.zeros((train.shape[1], 1)), popularity, train, test)
+    baseline = evaluate_ranking(
+        np.zeros((train.shape[0], 1)), np.zeros((train.shape[1], 1)), popularity, train, test
+    )
     assert learned["precision_at_10"] > 1.5 * baseline["precision_at_10"]
     assert learned["auc"] > baseline["auc"] + 0.05
 
