@@ -321,22 +321,24 @@ def evaluate(
     options: dict[str, Any] = {}
     if task == "recommendations":
         options = {"items": items, "k": k, "min_rating": min_rating}
-    bar = tqdm(desc=task, unit="item", file=sys.stderr)
+    bars: list[tqdm] = []
 
     def progress(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
+        if not bars:
+            bars.append(tqdm(desc=task, unit="item", total=total, file=sys.stderr))
+        bars[0].total = total
+        bars[0].n = done
+        bars[0].refresh()
 
     try:
         result = tasks[task](
             test=test, train=train, model_dir=get_settings().model_dir, progress=progress, **options
         )
-    except DataFileError as exc:
+    except (DataFileError, LookupError, ValueError) as exc:
+        for bar in bars:
+            bar.close()
         raise _fail(str(exc)) from exc
-    except (LookupError, ValueError) as exc:
-        raise _fail(str(exc)) from exc
-    finally:
+    for bar in bars:
         bar.close()
     typer.echo(json.dumps(result, default=str))
 

@@ -58,3 +58,73 @@ def test_seed_refuses_to_seed_twice_without_reset(tmp_path: Path) -> None:
     second = socialflow("seed", "--users", "100", "--days", "2", env=env, cwd=tmp_path)
     assert second.returncode == 2
     assert "--reset" in second.stderr
+
+
+def test_eval_names_the_file_and_line_of_a_bad_label(tmp_path: Path) -> None:
+    data = tmp_path / "labels.csv"
+    data.write_text("id,text,label\n1,win a free phone now,spam\n2,see you at lunch,perhaps\n")
+    done = socialflow(
+        "eval", "spam", "--test", str(data), "--train", str(data), env=cli_env(tmp_path), cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert f"{data}:3" in done.stderr
+    assert "perhaps" in done.stderr
+
+
+def test_eval_prints_metrics_as_the_last_json_line(tmp_path: Path) -> None:
+    rows = ["text,label"]
+    for i in range(60):
+        rows.append(f"claim your free prize {i} now call 0800{i:04d},spam")
+        rows.append(f"are we still meeting at {i % 12 + 1} for lunch today,ham")
+    data = tmp_path / "sms.csv"
+    data.write_text("\n".join(rows) + "\n")
+    done = socialflow(
+        "eval", "spam", "--test", str(data), "--train", str(data), env=cli_env(tmp_path), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    metrics = json.loads(done.stdout.strip().splitlines()[-1])
+    assert metrics["n"] == 120
+    assert metrics["accuracy"] > 0.9
+    assert {"precision", "recall", "f1", "roc_auc", "pr_auc", "items_per_s", "model", "version"} <= set(
+        metrics
+    )
+
+
+def test_seed_live_keeps_adding_content_and_engagement(tmp_path: Path) -> None:
+    env = cli_env(tmp_path)
+    assert socialflow("seed", "--users", "100", "--days", "2", env=env, cwd=tmp_path).returncode == 0
+    database = Database(env["DATABASE_URL"])
+
+    def counts() -> tuple[int, int]:
+        with database.engine.connect() as conn:
+            items = sum(
+                conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+                for t in schema.APP_CONTENT_TABLES.values()
+            )
+            events = conn.execute(
+                sa.select(sa.func.count()).select_from(schema.engagement_events)
+            ).scalar_one()
+        return items, events
+
+    before = counts()
+    live = socialflow(
+        "seed",
+        "--users",
+        "100",
+        "--days",
+        "2",
+        "--live",
+        "--rate",
+        "5",
+        "--interval",
+        "1",
+        "--duration",
+        "4",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert live.returncode == 0, live.stderr[-2000:]
+    after = counts()
+    database.dispose()
+    assert after[0] > before[0]
+    assert after[1] > before[1]
