@@ -8,7 +8,7 @@ from datetime import datetime
 
 import dagster as dg
 
-from socialflow_pipelines.assets import content, moderation
+from socialflow_pipelines.assets import content, moderation, recommendations
 from socialflow_pipelines.assets.trending import engagement_hourly, trending_scores
 
 # Every 15 minutes: fold the hour in progress into engagement_hourly, then rescore trending.
@@ -37,8 +37,8 @@ engagement_hourly_job = dg.define_asset_job(
 )
 close_previous_hour = dg.build_schedule_from_partitioned_job(engagement_hourly_job, minute_of_hour=5)
 
-jobs = [trending_refresh_job, engagement_hourly_job, *moderation.jobs, *content.jobs]
-schedules = [trending_every_15_minutes, close_previous_hour, *moderation.schedules, *content.schedules]
+jobs = [trending_refresh_job, engagement_hourly_job, *moderation.jobs, *content.jobs, *recommendations.jobs]
+schedules = [trending_every_15_minutes, close_previous_hour, *moderation.schedules, *content.schedules, *recommendations.schedules]
 sensors = [*moderation.sensors, *content.sensors]
 
 
@@ -61,6 +61,8 @@ MATERIALIZE_PLAN: list[MaterializeStep] = [
     MaterializeStep((content.content_analysis,), partitioned=True),
     MaterializeStep((content.topic_model,), partitioned=False),
     MaterializeStep((content.content_analysis,), partitioned=True),
+    # Interactions, the model (published if not worse), then every active user's recommendations.
+    MaterializeStep(recommendations.ASSETS, partitioned=False),
 ]
 
 
@@ -76,7 +78,8 @@ def materialize_everything(
         if step.partitioned:
             partitions = step.assets[0].partitions_def
             assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
-            keys = partitions.get_partition_keys_in_time_window(dg.TimeWindow(start, end))
+            # The partitions holding `start` and `end`, the partial first and current ones included.
+            keys = [partitions.get_partition_key_for_timestamp(t.timestamp()) for t in (start, end)]
             tags = {
                 "dagster/asset_partition_range_start": keys[0],
                 "dagster/asset_partition_range_end": keys[-1],

@@ -62,6 +62,25 @@ class Settings(BaseSettings):
     trending_keep_top: int = Field(default=1000, gt=0, validation_alias="TRENDING_KEEP_TOP")
     trending_cache_ttl: int = Field(default=1200, gt=0, validation_alias="TRENDING_CACHE_TTL")
 
+    # Recommendations: implicit-feedback weights and their time decay, the blend, what is served.
+    rec_weight_view: float = Field(default=1.0, ge=0, validation_alias="REC_WEIGHT_VIEW")
+    rec_weight_like: float = Field(default=2.0, ge=0, validation_alias="REC_WEIGHT_LIKE")
+    rec_weight_comment: float = Field(default=3.0, ge=0, validation_alias="REC_WEIGHT_COMMENT")
+    rec_weight_share: float = Field(default=4.0, ge=0, validation_alias="REC_WEIGHT_SHARE")
+    rec_half_life_days: float = Field(default=30.0, gt=0, validation_alias="REC_HALF_LIFE_DAYS")
+    rec_lookback_days: int = Field(default=180, gt=0, validation_alias="REC_LOOKBACK_DAYS")
+    rec_active_days: int = Field(default=30, gt=0, validation_alias="REC_ACTIVE_DAYS")
+    rec_blend_collaborative: float = Field(default=0.4, ge=0, validation_alias="REC_BLEND_COLLABORATIVE")
+    rec_blend_content: float = Field(default=0.4, ge=0, validation_alias="REC_BLEND_CONTENT")
+    rec_blend_trending: float = Field(default=0.2, ge=0, validation_alias="REC_BLEND_TRENDING")
+    rec_follow_graph: float = Field(default=0.5, ge=0, validation_alias="REC_FOLLOW_GRAPH")
+    rec_follow_similarity: float = Field(default=0.3, ge=0, validation_alias="REC_FOLLOW_SIMILARITY")
+    rec_follow_popular: float = Field(default=0.2, ge=0, validation_alias="REC_FOLLOW_POPULAR")
+    rec_trending_window: str = Field(default="24h", validation_alias="REC_TRENDING_WINDOW")
+    rec_max_per_creator: int = Field(default=2, ge=1, validation_alias="REC_MAX_PER_CREATOR")
+    rec_top_k: int = Field(default=100, ge=1, le=1000, validation_alias="REC_TOP_K")
+    rec_cache_ttl: int = Field(default=300, gt=0, validation_alias="REC_CACHE_TTL")
+
     @field_validator("database_url")
     @classmethod
     def _psycopg3_driver(cls, url: str) -> str:

@@ -468,6 +468,9 @@ moderation_job = dg.define_asset_job(
     "moderation_job",
     selection=dg.AssetSelection.assets(moderation_results),
     partitions_def=daily_partitions,
+    # One step: the multiprocess executor would only add a second Python start per run, which
+    # under load costs most of the minute a new item may wait for its decision.
+    executor_def=dg.in_process_executor,
     description="Moderate the listed new items (sensor runs) or every item of a day range (backfills).",
 )
 moderation_models_job = dg.define_asset_job(

@@ -17,7 +17,7 @@ from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.serving.deps import AdminDep
 from socialflow_pipelines.serving.ratelimit import UserRateLimiter
-from socialflow_pipelines.serving.routers import analysis, moderation, trending
+from socialflow_pipelines.serving.routers import analysis, moderation, recommendations, trending
 
 API_PREFIX = "/api/v1/ml"
 
@@ -111,4 +111,5 @@ def create_app() -> FastAPI:
     app.include_router(trending.router, prefix=API_PREFIX)
     app.include_router(moderation.router, prefix=API_PREFIX)
     app.include_router(analysis.router, prefix=API_PREFIX)
+    app.include_router(recommendations.router, prefix=API_PREFIX)
     return app

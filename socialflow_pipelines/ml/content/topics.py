@@ -107,6 +107,7 @@ def fit_topic_model(
     embeddings: np.ndarray,
     *,
     n_topics: int | None = None,
+    min_topics: int = 5,
     max_topics: int = 30,
     top_n_terms: int = 10,
     min_score: float = 0.2,
@@ -114,7 +115,10 @@ def fit_topic_model(
     silhouette_sample: int = 2000,
 ) -> TopicModel:
     """Discover topics in `texts` (with their embeddings, row-aligned). `n_topics` None chooses k
-    between 2 and min(max_topics, sqrt(n)) by silhouette."""
+    between min_topics and min(max_topics, sqrt(n)) by silhouette, on at most eight candidates.
+
+    The floor matters: on sentence embeddings silhouette tends to favour k=2 (it splits by
+    language or register), which is no use as a topic list."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     if len(texts) != len(embeddings):
@@ -124,9 +128,9 @@ def fit_topic_model(
     vectors = _normalise(np.asarray(embeddings, dtype=np.float32))
     if n_topics is None:
         upper = max(2, min(max_topics, int(np.sqrt(len(texts)))))
-        n_topics = choose_k(
-            vectors, list(range(2, upper + 1)), random_state=random_state, sample_size=silhouette_sample
-        )
+        lower = max(2, min(min_topics, upper))
+        candidates = sorted({int(k) for k in np.linspace(lower, upper, num=min(8, upper - lower + 1))})
+        n_topics = choose_k(vectors, candidates, random_state=random_state, sample_size=silhouette_sample)
     clusterer = (
         KMeans(n_clusters=n_topics, n_init=5, random_state=random_state)
         if len(texts) <= 20_000

@@ -71,7 +71,7 @@ _FOOTBALL = [
 
 def test_topic_model_separates_two_groups(embedder: TextEmbedder) -> None:
     texts = _COOKING + _FOOTBALL
-    model = fit_topic_model(texts, embedder.embed(texts))
+    model = fit_topic_model(texts, embedder.embed(texts), min_topics=2)
     assert len(model.topics) == 2
     assignments = [a[0].id for a in model.assign(embedder.embed(texts))]
     assert len(set(assignments[:8])) == 1 and len(set(assignments[8:])) == 1
