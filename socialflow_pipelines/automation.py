@@ -38,7 +38,13 @@ engagement_hourly_job = dg.define_asset_job(
 close_previous_hour = dg.build_schedule_from_partitioned_job(engagement_hourly_job, minute_of_hour=5)
 
 jobs = [trending_refresh_job, engagement_hourly_job, *moderation.jobs, *content.jobs, *recommendations.jobs]
-schedules = [trending_every_15_minutes, close_previous_hour, *moderation.schedules, *content.schedules, *recommendations.schedules]
+schedules = [
+    trending_every_15_minutes,
+    close_previous_hour,
+    *moderation.schedules,
+    *content.schedules,
+    *recommendations.schedules,
+]
 sensors = [*moderation.sensors, *content.sensors]
 
 

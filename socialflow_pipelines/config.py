@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     violence_threshold: float = Field(default=0.75, ge=0, le=1, validation_alias="ML_VIOLENCE_THRESHOLD")
     hate_speech_threshold: float = Field(default=0.7, ge=0, le=1, validation_alias="ML_HATE_SPEECH_THRESHOLD")
     toxicity_threshold: float = Field(default=0.7, ge=0, le=1, validation_alias="ML_TOXICITY_THRESHOLD")
+    retry_max_retries: int = Field(default=3, ge=0, validation_alias="SOCIALFLOW_RETRY_MAX_RETRIES")
+    retry_delay_s: float = Field(default=60, ge=0, validation_alias="SOCIALFLOW_RETRY_DELAY_S")
     model_cache_ttl: int = Field(default=3600, gt=0, validation_alias="ML_MODEL_CACHE_TTL")
     # Moderation models from local directories (never downloaded). A text label with a path uses
     # that transformers classifier instead of the pipeline's trained model; the positive label

@@ -43,7 +43,7 @@ from socialflow_pipelines.ml.moderation import (
     video_text,
 )
 from socialflow_pipelines.ml.text_classifier import TextClassifier
-from socialflow_pipelines.model_registry import ModelRegistry
+from socialflow_pipelines.model_registry import ModelNotFoundError, ModelRegistry
 
 CONTENT_TYPES: tuple[str, ...] = ("video", "post", "comment")
 _ID_CHUNK = 900  # under SQLite's bound-parameter limit with room for the other parameters
@@ -143,16 +143,14 @@ def read_items(
                     ContentItem(
                         "video",
                         int(row.id),
-                        _utc(row.created_at),
+                        utc(row.created_at),
                         video_text(row.title, row.description, captions.get(int(row.id))),
                         row.media_path,
                     )
                     for row in rows
                 ]
             else:
-                items += [
-                    ContentItem(content_type, int(r.id), _utc(r.created_at), r.text or "") for r in rows
-                ]
+                items += [ContentItem(content_type, int(r.id), utc(r.created_at), r.text or "") for r in rows]
     return sorted(items, key=lambda item: (CONTENT_TYPES.index(item.content_type), item.content_id))
 
 
@@ -188,7 +186,7 @@ def read_reviews(database: Database, keys: Iterable[tuple[str, int]]) -> dict[tu
                         reviewer_id=int(row.reviewer_id),
                         decision=str(row.decision),
                         labels=_json_object(row.labels),
-                        created_at=_utc(row.created_at),
+                        created_at=utc(row.created_at),
                     )
     return latest
 
@@ -278,7 +276,7 @@ def local_text_models(settings: Settings) -> tuple[dict[str, Scorer], dict[str, 
             scorers[label] = TransformersTextScorer(
                 path, positive_label=getattr(settings, f"{label}_positive_label"), name=f"{label}:{path.name}"
             )
-        except (ScorerUnavailable, OSError) as exc:
+        except (ScorerUnavailable, OSError, ValueError) as exc:
             failed[label] = f"configured model at {path} could not be loaded: {exc}"
     return scorers, failed
 
@@ -286,7 +284,7 @@ def local_text_models(settings: Settings) -> tuple[dict[str, Scorer], dict[str, 
 class ModerationRuntime:
     """The scorers behind every label as configured now, and the moderation of items with them.
 
-    Frame models load lazily: only a batch holding a video with decodable media pays for them.
+    Frame models load lazily: a batch of posts and comments never pays for them.
     """
 
     def __init__(self, settings: Settings, registry: ModelRegistry) -> None:
@@ -301,10 +299,18 @@ class ModerationRuntime:
 
     @cached_property
     def frame_models(self) -> tuple[dict[str, Scorer], dict[str, str]]:
-        return frame_scorers(
-            violence_model_path=self.settings.violence_model_path,
-            violence_positive_label=self.settings.violence_positive_label,
-        )
+        path = self.settings.violence_model_path
+        try:
+            return frame_scorers(
+                violence_model_path=path, violence_positive_label=self.settings.violence_positive_label
+            )
+        except (ScorerUnavailable, OSError, ValueError) as exc:
+            # A broken violence model must not stop moderation: report it, keep the other labels.
+            scorers, unavailable = frame_scorers()
+            return scorers, {
+                **unavailable,
+                "violence": f"configured model at {path} could not be loaded: {exc}",
+            }
 
     def text_moderator(self) -> ContentModerator:
         """For posts, comments and raw text: the text labels that have a model are required."""
@@ -379,6 +385,17 @@ class ModerationRuntime:
                         result.missing[label] = no_frames[i]
                 results[i] = result
         return results
+
+
+def current_text_scorer(label: str, settings: Settings, model_dir: Path | None = None) -> Scorer:
+    """The scorer the pipeline uses for a text label now (`socialflow eval` without --train):
+    a configured local model, else the published trained one, else (toxicity) alt-profanity-check."""
+    if label not in TEXT_LABELS:
+        raise ValueError(f"unknown text label {label!r}; known: {', '.join(TEXT_LABELS)}")
+    runtime = ModerationRuntime(settings, ModelRegistry(model_dir or settings.model_dir))
+    if label not in runtime.text_scorers:
+        raise ModelNotFoundError(runtime.text_unavailable[label])
+    return runtime.text_scorers[label]
 
 
 def runtime_fingerprint(settings: Settings, registry: ModelRegistry) -> tuple[Any, ...]:
@@ -481,7 +498,7 @@ class ModerationRecord:
             decision=row["decision"],
             flags=list(_json_value(row["flags"])),
             human_reviewed=bool(row["human_reviewed"]),
-            moderated_at=_utc(row["moderated_at"]),
+            moderated_at=utc(row["moderated_at"]),
             reason=str(signals.get("reason", "")),
         )
 
@@ -570,8 +587,8 @@ def _json_object(value: Any) -> dict[str, Any]:
     return dict(parsed) if isinstance(parsed, Mapping) else {}
 
 
-def _utc(value: datetime | str) -> datetime:
-    """SQLite hands back naive datetimes (or strings); everything here is UTC."""
+def utc(value: datetime | str) -> datetime:
+    """SQLite hands back naive datetimes (or strings), Postgres the session's zone: make it UTC."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)

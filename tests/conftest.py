@@ -8,6 +8,9 @@ import os
 import uuid
 from collections.abc import Iterator
 
+# Keep the seed's retry count but not its minutes of waiting: a failing step fails a test fast.
+os.environ.setdefault("SOCIALFLOW_RETRY_DELAY_S", "0")
+
 import psycopg
 import pytest
 import redis

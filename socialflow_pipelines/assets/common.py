@@ -5,8 +5,14 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-# The seed's policy: 3 retries, 60 s apart, backing off exponentially.
-SEED_RETRY_POLICY = dg.RetryPolicy(max_retries=3, delay=60, backoff=dg.Backoff.EXPONENTIAL)
+from socialflow_pipelines.config import get_settings
+
+# The seed's policy: 3 retries, 60 s apart, backing off exponentially (both numbers configurable).
+SEED_RETRY_POLICY = dg.RetryPolicy(
+    max_retries=get_settings().retry_max_retries,
+    delay=get_settings().retry_delay_s,
+    backoff=dg.Backoff.EXPONENTIAL,
+)
 
 PARTITIONS_START = "2026-01-01"
 

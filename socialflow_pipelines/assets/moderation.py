@@ -44,6 +44,7 @@ from socialflow_pipelines.moderation_runtime import (
     read_results,
     read_reviews,
     reviewed_training_texts,
+    utc,
 )
 from socialflow_pipelines.resources import DatabaseResource, ModelStoreResource, RedisResource
 
@@ -535,7 +536,7 @@ def plan_moderation_runs(
         for content_id, created_at, moderated in rows:
             if moderated:
                 continue
-            day = created_at.date().isoformat()
+            day = utc(created_at).date().isoformat()  # partitions are UTC days
             if not PARTITIONS_START <= day <= last_day:
                 skipped.append(f"{content_type}:{content_id} ({day})")
                 continue
