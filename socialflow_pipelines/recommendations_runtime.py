@@ -24,10 +24,8 @@ from socialflow_pipelines.ml.content import vector_from_bytes
 from socialflow_pipelines.ml.recommendations import recommend_items
 
 ITEM_CONTENT_TYPES = ("video", "post")
-RECOMMENDATION_CONTENT_TYPES = ("video", "post", "user")
 INTERACTIONS_NAME = "interaction_matrix"
 MODEL_NAME = "recommendation_model"
-COLD_START_VERSION = "cold_start"
 # A feature seen on one item only teaches the model nothing it could transfer to another item.
 MIN_ITEMS_PER_FEATURE = 2
 TAGS_PER_ITEM = 5
@@ -149,7 +147,9 @@ def read_user_features(db: Database) -> dict[int, list[str]]:
     """The account's language: what places a brand-new user before they engage with anything."""
     users = schema.users
     with db.engine.connect() as conn:
-        return {int(i): [f"language:{lang}"] for i, lang in conn.execute(sa.select(users.c.id, users.c.language))}
+        return {
+            int(i): [f"language:{lang}"] for i, lang in conn.execute(sa.select(users.c.id, users.c.language))
+        }
 
 
 def read_embeddings(db: Database, content_type: str, content_ids: Sequence[int]) -> np.ndarray | None:

@@ -43,14 +43,15 @@ from socialflow_pipelines.ml.recommendations import (
     content_profiles,
     evaluate_ranking,
     follow_candidates,
-    interaction_matrix as sum_interactions,
     recommend_items,
     recommendations_frame,
+)
+from socialflow_pipelines.ml.recommendations import (
+    interaction_matrix as sum_interactions,
 )
 from socialflow_pipelines.model_registry import ModelRegistry, is_not_worse
 from socialflow_pipelines.recommendations_runtime import (
     INTERACTIONS_NAME,
-    ITEM_CONTENT_TYPES,
     MODEL_NAME,
     active_users,
     blend_weights,
@@ -284,7 +285,9 @@ def held_out_metrics(
 ) -> dict[str, Any]:
     """precision/recall/NDCG/MAP@k and AUC of the hybrid and of popularity on one random split."""
     train, test = random_train_test_split(
-        interactions.matrix.tocoo(), test_percentage=config.holdout, random_state=np.random.RandomState(config.seed)
+        interactions.matrix.tocoo(),
+        test_percentage=config.holdout,
+        random_state=np.random.RandomState(config.seed),
     )
     train, test = train.tocsr(), test.tocsr()
     model = _new_model(config).fit(
@@ -333,7 +336,15 @@ class RecommendationsConfig(dg.Config):
 
 @dg.asset(
     group_name=GROUP,
-    deps=[recommendation_model, *CONTENT_ASSETS, "trending_scores", "moderation_results", "follows", "videos", "posts"],
+    deps=[
+        recommendation_model,
+        *CONTENT_ASSETS,
+        "trending_scores",
+        "moderation_results",
+        "follows",
+        "videos",
+        "posts",
+    ],
     retry_policy=SEED_RETRY_POLICY,
     kinds={"numpy", "sql", "redis"},
     check_specs=[
@@ -374,13 +385,15 @@ def recommendations(
     ranks_ok = all(_ranks_contiguous(frame) for frame in frames.values())
     excluded_hits = sum(f["excluded_hits"] for f in facts.values())
     context.log.info(f"scored {len(users)} users x {len(frames)} content types in {seconds:.1f} s")
-    preview = pl.concat([f.head(10) for f in frames.values() if f.height], how="vertical_relaxed") if any(
-        f.height for f in frames.values()
-    ) else pl.DataFrame()
+    preview = (
+        pl.concat([f.head(10) for f in frames.values() if f.height], how="vertical_relaxed")
+        if any(f.height for f in frames.values())
+        else pl.DataFrame()
+    )
     return dg.MaterializeResult(
         metadata={
             "users_scored": len(users),
-            "users_per_s": round(len(users) * len(frames) / seconds, 1) if seconds > 0 else 0.0,
+            "users_per_s": round(len(users) / seconds, 1) if seconds > 0 else 0.0,  # all types per user
             "scoring_s": round(seconds, 2),
             "model_version": model_version,
             "rows": sum(f.height for f in frames.values()),
@@ -424,7 +437,9 @@ class HourlyScorer:
         config: RecommendationsConfig,
     ) -> None:
         self.db, self.settings, self.users, self.model, self.config = db, settings, users, model, config
-        self.events = read_engagement(db, utc_now() - timedelta(days=settings.rec_lookback_days), user_ids=None)
+        self.events = read_engagement(
+            db, utc_now() - timedelta(days=settings.rec_lookback_days), user_ids=None
+        )
         self.user_features = read_user_features(db) if model is not None else {}
         self.user_index = IdIndex(users)
 
@@ -469,6 +484,12 @@ class HourlyScorer:
             content = (content_profiles(weights, embeddings), embeddings)
         trending = read_trending(self.db, content_type, self.settings.rec_trending_window)
         trending_scores = np.array([trending.get(int(i), np.nan) for i in ids], np.float32)
+        weights = blend_weights(self.settings)
+        available = {"collaborative": collaborative, "content": content, "trending": trending or None}
+        if not self.users or not any(
+            weights[name] > 0 and found is not None for name, found in available.items()
+        ):
+            return _finish(None, self.users, ids, exclude)
         recs = recommend_items(
             self.settings.rec_top_k,
             n_users=len(self.users),
@@ -477,15 +498,17 @@ class HourlyScorer:
             trending_scores=trending_scores if trending else None,
             exclude=exclude,
             creators=creators,
-            weights=blend_weights(self.settings),
+            weights=weights,
             max_per_creator=self.settings.rec_max_per_creator,
             num_threads=self.config.num_threads,
-        ) if len(keys) and self.users else None
+        )
         return _finish(recs, self.users, ids, exclude)
 
     def _accounts(self) -> tuple[pl.DataFrame, float, int]:
         follows = read_follows(self.db)
-        everyone = IdIndex([*self.users, *follows["follower_id"].to_list(), *follows["followee_id"].to_list()])
+        everyone = IdIndex(
+            [*self.users, *follows["follower_id"].to_list(), *follows["followee_id"].to_list()]
+        )
         graph = sum_interactions(
             follows["follower_id"].to_list(), follows["followee_id"].to_list(), None, everyone, everyone
         )
@@ -497,7 +520,11 @@ class HourlyScorer:
         for start in range(0, len(rows), FOLLOW_BATCH):
             batch = rows[start : start + FOLLOW_BATCH]
             candidates = follow_candidates(
-                graph, batch, self.settings.rec_top_k, user_vectors=vectors, num_threads=self.config.num_threads
+                graph,
+                batch,
+                self.settings.rec_top_k,
+                user_vectors=vectors,
+                num_threads=self.config.num_threads,
             )
             found.append(blend(candidates, self.settings.rec_top_k, weights=follow_weights(self.settings)))
         recs = _stack(found) if found else None
@@ -512,9 +539,7 @@ def _own_items(users: list[int], creators: np.ndarray) -> sp.csr_matrix:
     row_of = {user: row for row, user in enumerate(users)}
     columns = [c for c, creator in enumerate(creators) if int(creator) in row_of]
     rows = [row_of[int(creators[c])] for c in columns]
-    return sp.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, columns)), shape=(len(users), len(creators))
-    )
+    return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, columns)), shape=(len(users), len(creators)))
 
 
 def reduce_dimensions(embeddings: np.ndarray, dim: int) -> np.ndarray:
@@ -535,7 +560,9 @@ def _finish(
         return _empty_frame(), 0.0, 0
     picked = recs.items >= 0
     rows, positions = np.nonzero(picked)
-    excluded_hits = int(np.asarray(exclude[rows, recs.items[rows, positions]]).astype(bool).sum()) if len(rows) else 0
+    excluded_hits = (
+        int(np.asarray(exclude[rows, recs.items[rows, positions]]).astype(bool).sum()) if len(rows) else 0
+    )
     coverage = round(len(np.unique(recs.items[picked])) / max(len(ids), 1), 4)
     frame = recommendations_frame(recs, users, ids.tolist())
     if frame.is_empty():
@@ -565,17 +592,16 @@ def _stack(parts: list[Recommendations]) -> Recommendations:
     return Recommendations(
         np.vstack([p.items for p in parts]),
         np.vstack([p.scores for p in parts]),
-        {
-            name: np.vstack([p.sources.get(name, np.zeros_like(p.scores)) for p in parts])
-            for name in names
-        },
+        {name: np.vstack([p.sources.get(name, np.zeros_like(p.scores)) for p in parts]) for name in names},
     )
 
 
 def _ranks_contiguous(frame: pl.DataFrame) -> bool:
     if frame.is_empty():
         return True
-    per_user = frame.group_by("user_id").agg(pl.col("rank").min().alias("lo"), pl.col("rank").max().alias("hi"), pl.len())
+    per_user = frame.group_by("user_id").agg(
+        pl.col("rank").min().alias("lo"), pl.col("rank").max().alias("hi"), pl.len()
+    )
     return bool(((per_user["lo"] == 1) & (per_user["hi"] == per_user["len"])).all())
 
 
@@ -612,7 +638,9 @@ def publish_recommendations(
             continue
         version = str(frame["model_version"][0])
         for (user_id,), rows in frame.group_by("user_id"):
-            items.append((recommendations_key(int(user_id), content_type), cache_payload(rows, version, generated_at)))
+            items.append(
+                (recommendations_key(int(user_id), content_type), cache_payload(rows, version, generated_at))
+            )
     try:
         return cache.set_many(items, ttl_s)
     except CacheUnavailable as exc:
@@ -628,7 +656,7 @@ def publish_recommendations(
 recommendation_model_job = dg.define_asset_job(
     "recommendation_model_job",
     selection=dg.AssetSelection.assets(interaction_matrix, recommendation_model),
-    description="Rebuild the interaction matrix and retrain the recommendation model (published if not worse).",
+    description="Rebuild the interaction matrix, retrain the model; publish it if not worse.",
 )
 recommendations_job = dg.define_asset_job(
     "recommendations_job",
@@ -643,7 +671,10 @@ recommendation_model_daily = dg.ScheduleDefinition(
 )
 # The seed refreshes recommendations hourly; at :20, after the :15 trending refresh.
 recommendations_hourly = dg.ScheduleDefinition(
-    name="recommendations_hourly", job=recommendations_job, cron_schedule="20 * * * *", execution_timezone="UTC"
+    name="recommendations_hourly",
+    job=recommendations_job,
+    cron_schedule="20 * * * *",
+    execution_timezone="UTC",
 )
 
 ASSETS = (interaction_matrix, recommendation_model, recommendations)

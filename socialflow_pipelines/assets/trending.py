@@ -37,7 +37,7 @@ def read_events(database: Database, start: datetime, end: datetime) -> pl.DataFr
     query = sa.select(
         events.c.content_type, events.c.content_id, events.c.event_type, events.c.created_at
     ).where(events.c.created_at >= start, events.c.created_at < end)
-    return database.read_frame(query, schema=EVENT_SCHEMA)
+    return database.read_bulk(query, EVENT_SCHEMA)
 
 
 def read_hourly(database: Database, start: datetime, end: datetime) -> pl.DataFrame:
@@ -45,7 +45,7 @@ def read_hourly(database: Database, start: datetime, end: datetime) -> pl.DataFr
     query = sa.select(*[hourly.c[name] for name in HOURLY_SCHEMA]).where(
         hourly.c.hour_start >= start, hourly.c.hour_start < end
     )
-    return database.read_frame(query, schema=HOURLY_SCHEMA)
+    return database.read_bulk(query, HOURLY_SCHEMA)
 
 
 @dg.asset(
@@ -64,19 +64,25 @@ def engagement_hourly(context: dg.AssetExecutionContext, database: DatabaseResou
     """
     window = context.partition_time_window
     db = database.database
-    events = read_events(db, window.start, window.end)
-    hourly = aggregate_hourly(events)
+    parts, event_counts = [], {}
+    day = window.start
+    while day < window.end:  # a day at a time, so a long backfill never holds all its events
+        events = read_events(db, day, min(day + timedelta(days=1), window.end))
+        parts.append(aggregate_hourly(events))
+        for event_type, n in events.group_by("event_type").len().iter_rows():
+            event_counts[event_type] = event_counts.get(event_type, 0) + n
+        day += timedelta(days=1)
+    hourly = pl.concat(parts)
     table = schema.engagement_hourly
     db.replace(table, hourly, sa.and_(table.c.hour_start >= window.start, table.c.hour_start < window.end))
-    context.log.info(f"{events.height} events -> {hourly.height} item-hours for {window.start}..{window.end}")
+    n_events = sum(event_counts.values())
+    context.log.info(f"{n_events} events -> {hourly.height} item-hours for {window.start}..{window.end}")
     return dg.MaterializeResult(
         metadata={
-            "events": events.height,
+            "events": n_events,
             "item_hours": hourly.height,
             "hours": int((window.end - window.start) / timedelta(hours=1)),
-            "events_by_type": dg.MetadataValue.json(
-                dict(events.group_by("event_type").len().iter_rows()) if events.height else {}
-            ),
+            "events_by_type": dg.MetadataValue.json(event_counts),
         }
     )
 

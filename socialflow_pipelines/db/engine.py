@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from socialflow_pipelines.db.schema import ML_SCHEMA
+from socialflow_pipelines.db.schema import ML_SCHEMA, UTCDateTime
 
 
 def make_engine(url: str) -> Engine:
@@ -86,6 +86,44 @@ class Database:
             return pl.DataFrame(schema=schema or {c: pl.Null for c in columns})
         frame = pl.DataFrame([tuple(r) for r in rows], schema=columns, orient="row", infer_schema_length=None)
         return _normalise(frame, schema)
+
+    def read_bulk(self, query: sa.Select, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+        """Large reads of plain columns (numbers, text, UTC timestamps), parsed column-wise by
+        polars rather than row by row: COPY ... TO STDOUT on Postgres; on SQLite, timestamps come
+        back as their stored text and polars parses them."""
+        names = list(schema)
+        text_schema = {n: pl.String() if isinstance(t, pl.Datetime) else t for n, t in schema.items()}
+        if self.is_postgres:
+            compiled = query.compile(dialect=self.engine.dialect, compile_kwargs={"render_postcompile": True})
+            buffer = io.BytesIO()
+            with self.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                with raw.cursor() as cursor:
+                    cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+                    statement = f"COPY ({compiled.string}) TO STDOUT (FORMAT csv)"
+                    with cursor.copy(statement, compiled.params) as copy:
+                        for block in copy:
+                            buffer.write(block)
+            if not buffer.getbuffer().nbytes:
+                return pl.DataFrame(schema=schema)
+            frame = pl.read_csv(buffer.getvalue(), has_header=False, new_columns=names, schema=text_schema)
+            timestamp_format = "%Y-%m-%d %H:%M:%S%.f%#z"
+        else:
+            columns = [
+                sa.cast(c, sa.String).label(c.name) if isinstance(c.type, UTCDateTime | sa.DateTime) else c
+                for c in query.selected_columns
+            ]
+            with self.engine.connect() as conn:
+                rows = conn.execute(query.with_only_columns(*columns)).all()
+            if not rows:
+                return pl.DataFrame(schema=schema)
+            frame = pl.DataFrame(rows, schema=text_schema, orient="row")
+            timestamp_format = "%Y-%m-%d %H:%M:%S%.f"
+        return frame.with_columns(
+            pl.col(n).str.to_datetime(timestamp_format, time_unit="us", time_zone="UTC")
+            for n, dtype in schema.items()
+            if isinstance(dtype, pl.Datetime)
+        )
 
     def replace(
         self,

@@ -129,7 +129,9 @@ def test_model_beats_popularity_and_is_published_with_its_metrics(sqlite_db: Dat
     assert 0.5 < model["auc"] <= 1.0
     assert all(check.passed for check in result.get_asset_check_evaluations())
 
-    rows = sqlite_db.read_frame(sa.select(schema.model_versions).where(schema.model_versions.c.name == MODEL_NAME))
+    rows = sqlite_db.read_frame(
+        sa.select(schema.model_versions).where(schema.model_versions.c.name == MODEL_NAME)
+    )
     assert rows["status"].to_list() == ["published"]
     assert rows["metrics"][0]["precision_at_10"] == model["precision_at_10"]
     assert ModelRegistry(tmp_path / "models").published_version(MODEL_NAME) == model["version"]
@@ -142,7 +144,13 @@ def test_indexes_are_stable_across_runs(sqlite_db: Database, tmp_path) -> None:
     first, _ = registry.load("interaction_matrix")
     new_user = 10_000
     events = pl.DataFrame(
-        {"user_id": [new_user], "content_type": ["post"], "content_id": [1], "event_type": ["like"], "created_at": [NOW]}
+        {
+            "user_id": [new_user],
+            "content_type": ["post"],
+            "content_id": [1],
+            "event_type": ["like"],
+            "created_at": [NOW],
+        }
     )
     with sqlite_db.begin() as conn:
         sqlite_db.insert(schema.engagement_events, events, conn)
@@ -176,7 +184,9 @@ def test_new_item_with_features_reaches_its_topic_fans(sqlite_db: Database, monk
     post = pl.DataFrame({"id": [new_post], "user_id": [creator], "text": ["brand new"], "created_at": [NOW]})
     with sqlite_db.begin() as conn:
         sqlite_db.insert(schema.posts, post, conn)
-    add_features(sqlite_db, pl.DataFrame({"content_type": ["post"], "content_id": [new_post], "topic": [topic]}))
+    add_features(
+        sqlite_db, pl.DataFrame({"content_type": ["post"], "content_id": [new_post], "topic": [topic]})
+    )
     configure(monkeypatch, REC_BLEND_CONTENT="0", REC_BLEND_TRENDING="0")
     materialize([recommendations])
 
@@ -194,7 +204,10 @@ def test_exclusions_hold_own_consumed_and_rejected(sqlite_db: Database) -> None:
     world = seed_world(sqlite_db, users=150, days=3)
     events = world["engagement_events"]
     most_viewed = int(
-        events.filter(pl.col("content_type") == "post").group_by("content_id").len().sort("len")["content_id"][-1]
+        events.filter(pl.col("content_type") == "post")
+        .group_by("content_id")
+        .len()
+        .sort("len")["content_id"][-1]
     )
     rejected = pl.DataFrame(
         {
@@ -219,7 +232,9 @@ def test_exclusions_hold_own_consumed_and_rejected(sqlite_db: Database) -> None:
     for content_type, table in (("post", "posts"), ("video", "videos")):
         recs = stored(sqlite_db, content_type)
         assert recs.height > 0
-        own = recs.join(world[table].select(pl.col("id").alias("item_id"), "user_id"), on=["item_id", "user_id"])
+        own = recs.join(
+            world[table].select(pl.col("id").alias("item_id"), "user_id"), on=["item_id", "user_id"]
+        )
         consumed = recs.join(
             events.filter(pl.col("content_type") == content_type).select(
                 "user_id", pl.col("content_id").alias("item_id")
@@ -231,14 +246,20 @@ def test_exclusions_hold_own_consumed_and_rejected(sqlite_db: Database) -> None:
 
     accounts = stored(sqlite_db, "user")
     followed = accounts.join(
-        world["follows"].select(pl.col("follower_id").alias("user_id"), pl.col("followee_id").alias("item_id")),
+        world["follows"].select(
+            pl.col("follower_id").alias("user_id"), pl.col("followee_id").alias("item_id")
+        ),
         on=["user_id", "item_id"],
     )
     assert followed.is_empty()
     assert accounts.filter(pl.col("user_id") == pl.col("item_id")).is_empty()
     creators = world["posts"].select(pl.col("id").alias("item_id"), pl.col("user_id").alias("creator"))
     per_page = (
-        stored(sqlite_db, "post").filter(pl.col("rank") <= 10).join(creators, on="item_id").group_by("user_id", "creator").len()
+        stored(sqlite_db, "post")
+        .filter(pl.col("rank") <= 10)
+        .join(creators, on="item_id")
+        .group_by("user_id", "creator")
+        .len()
     )
     assert int(per_page["len"].max()) <= 2
 
@@ -261,25 +282,33 @@ def test_blend_weights_change_the_ranking_as_configured(sqlite_db: Database, mon
         assert set(rows["item_id"].to_list()) <= set(hot)
         assert ranks == sorted(ranks) or len(ranks) > 10  # past ten, the creator cap may reorder
     first = blended.filter(pl.col("rank") <= 10).group_by("user_id").agg(pl.col("item_id").sort())
-    first_trending = trending_only.filter(pl.col("rank") <= 10).group_by("user_id").agg(pl.col("item_id").sort())
+    first_trending = (
+        trending_only.filter(pl.col("rank") <= 10).group_by("user_id").agg(pl.col("item_id").sort())
+    )
     changed = first.join(first_trending, on="user_id").filter(pl.col("item_id") != pl.col("item_id_right"))
     assert changed.height > 0.9 * first.height
 
 
 @pytest.mark.parametrize("with_redis", [True])
-def test_publish_writes_store_rows_and_redis_keys_with_ttl(any_db: Database, redis_url: str, with_redis: bool) -> None:
+def test_publish_writes_store_rows_and_redis_keys_with_ttl(
+    any_db: Database, redis_url: str, with_redis: bool
+) -> None:
     seed_world(any_db, users=100, days=2)
     materialize()
     videos = stored(any_db, "video")
     assert videos.height > 0 and int(videos["rank"].max()) <= 100
     assert {"video", "post", "user"} <= set(
-        any_db.read_frame(sa.select(schema.recommendations.c.content_type).distinct())["content_type"].to_list()
+        any_db.read_frame(sa.select(schema.recommendations.c.content_type).distinct())[
+            "content_type"
+        ].to_list()
     )
     client = redis.Redis.from_url(redis_url)
     user = int(videos["user_id"][0])
     key = f"recommendations:{user}:video"
     cached = json.loads(client.get(key))
-    assert [item["id"] for item in cached["items"]] == videos.filter(pl.col("user_id") == user)["item_id"].to_list()
+    assert [item["id"] for item in cached["items"]] == videos.filter(pl.col("user_id") == user)[
+        "item_id"
+    ].to_list()
     assert 0 < client.ttl(key) <= 300
 
     before = any_db.read_frame(sa.select(sa.func.count()).select_from(schema.recommendations)).item()
