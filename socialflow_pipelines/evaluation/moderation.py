@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 
+from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.evaluation.datafiles import read_labeled_csv
 from socialflow_pipelines.ml.metrics import binary_metrics
-from socialflow_pipelines.ml.moderation import ProfanityCheckScorer, Scorer, TrainedTextScorer
+from socialflow_pipelines.ml.moderation import Scorer, TrainedTextScorer
 from socialflow_pipelines.ml.text_classifier import TextClassifier, TextClassifierParams, train_with_holdout
-from socialflow_pipelines.model_registry import ModelNotFoundError, ModelRegistry
+from socialflow_pipelines.moderation_runtime import current_text_scorer
 
 THRESHOLD = 0.5
 THRESHOLD_NOTE = "accuracy/precision/recall/f1 count probability >= 0.5 as positive"
@@ -100,7 +101,7 @@ def evaluate(
         extra["train_seconds"] = round(time.perf_counter() - started, 2)
         scorer: Scorer = TrainedTextScorer(model, name=model_name(task), version="trained-now")
     else:
-        scorer = _current_scorer(task, model_dir)
+        scorer = current_text_scorer(task, get_settings(), model_dir)
     started = time.perf_counter()
     probabilities = np.empty(len(rows.texts), dtype=np.float64)
     for start in range(0, len(rows.texts), _SCORE_CHUNK):
@@ -119,25 +120,6 @@ def evaluate(
         "version": scorer.version,
         **extra,
     }
-
-
-def _current_scorer(task: str, model_dir: Path | None) -> Scorer:
-    """The scorer the pipeline would use for this label right now."""
-    if model_dir is not None:
-        registry = ModelRegistry(model_dir)
-        try:
-            model, version = registry.load(model_name(task))
-        except ModelNotFoundError:
-            pass
-        else:
-            return TrainedTextScorer(model, name=model_name(task), version=version.version)
-    if task == "toxicity":
-        return ProfanityCheckScorer()
-    where = f" in {model_dir}" if model_dir is not None else ""
-    raise ModelNotFoundError(
-        f"no published {model_name(task)}{where}: train one with `socialflow train {task} --data FILE.csv`, "
-        f"or pass --train FILE.csv to train on the fly"
-    )
 
 
 def evaluate_spam(
