@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import dagster as dg
 import polars as pl
 
 from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.db import schema
+from socialflow_pipelines.db.engine import Database, utc_now
+from socialflow_pipelines.model_registry import ModelVersion
 
 # The seed's policy: 3 retries, 60 s apart, backing off exponentially (both numbers configurable).
 SEED_RETRY_POLICY = dg.RetryPolicy(
@@ -31,3 +36,27 @@ def markdown_table(frame: pl.DataFrame, limit: int = 10) -> dg.MetadataValue:
         cells = [f"{v:.4g}" if isinstance(v, float) else str(v) for v in row]
         lines.append("| " + " | ".join(cells) + " |")
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def mirror_model_versions(db: Database, version: ModelVersion, status: str, *, replaced: str | None) -> None:
+    """Record a version (and the one it replaces, now retired) in `ml.model_versions` for the UI."""
+    now = utc_now()
+    row = {
+        "name": version.name,
+        "version": version.version,
+        "status": status,
+        "artifact_path": str(version.path),
+        "metrics": json.dumps(version.metrics, default=str),
+        "params": json.dumps(version.params, default=str),
+        "created_at": version.created_at,
+        "published_at": now if status == "published" else None,
+    }
+    table = schema.model_versions
+    with db.begin() as conn:
+        db.upsert(table, pl.DataFrame([row]), keys=["name", "version"], connection=conn)
+        if replaced is not None and replaced != version.version:
+            conn.execute(
+                table.update()
+                .where(table.c.name == version.name, table.c.version == replaced)
+                .values(status="retired")
+            )

@@ -26,8 +26,12 @@ import polars as pl
 import sqlalchemy as sa
 from pydantic import Field
 
-from socialflow_pipelines.assets.common import SEED_RETRY_POLICY, daily_partitions, markdown_table
-from socialflow_pipelines.assets.moderation import mirror_model_versions
+from socialflow_pipelines.assets.common import (
+    SEED_RETRY_POLICY,
+    daily_partitions,
+    markdown_table,
+    mirror_model_versions,
+)
 from socialflow_pipelines.content_runtime import (
     TOPIC_MODEL,
     AnalysedItem,

@@ -27,6 +27,7 @@ from socialflow_pipelines.assets.common import (
     SEED_RETRY_POLICY,
     daily_partitions,
     markdown_table,
+    mirror_model_versions,
 )
 from socialflow_pipelines.cache import CacheUnavailable, moderation_key
 from socialflow_pipelines.config import get_settings
@@ -34,7 +35,7 @@ from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database, utc_now
 from socialflow_pipelines.ml.moderation import DECISIONS, LABELS, TEXT_LABELS
 from socialflow_pipelines.ml.text_classifier import train_with_holdout
-from socialflow_pipelines.model_registry import ModelVersion, is_not_worse
+from socialflow_pipelines.model_registry import is_not_worse
 from socialflow_pipelines.moderation_runtime import (
     CONTENT_TYPES,
     ModerationRecord,
@@ -193,30 +194,6 @@ def _skip_reason(config: TextModelConfig, n: int, positives: int) -> str | None:
             f"training needs {config.min_per_class} of each"
         )
     return None
-
-
-def mirror_model_versions(db: Database, version: ModelVersion, status: str, *, replaced: str | None) -> None:
-    """Record a version (and the one it replaces, now retired) in `ml.model_versions` for the UI."""
-    now = utc_now()
-    row = {
-        "name": version.name,
-        "version": version.version,
-        "status": status,
-        "artifact_path": str(version.path),
-        "metrics": json.dumps(version.metrics, default=str),
-        "params": json.dumps(version.params, default=str),
-        "created_at": version.created_at,
-        "published_at": now if status == "published" else None,
-    }
-    table = schema.model_versions
-    with db.begin() as conn:
-        db.upsert(table, pl.DataFrame([row]), keys=["name", "version"], connection=conn)
-        if replaced is not None and replaced != version.version:
-            conn.execute(
-                table.update()
-                .where(table.c.name == version.name, table.c.version == replaced)
-                .values(status="retired")
-            )
 
 
 spam_model, toxicity_model, hate_speech_model = (build_text_model_asset(label) for label in TEXT_LABELS)

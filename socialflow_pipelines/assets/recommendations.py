@@ -27,8 +27,7 @@ from pydantic import Field
 from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
 
-from socialflow_pipelines.assets.common import SEED_RETRY_POLICY, markdown_table
-from socialflow_pipelines.assets.moderation import mirror_model_versions
+from socialflow_pipelines.assets.common import SEED_RETRY_POLICY, markdown_table, mirror_model_versions
 from socialflow_pipelines.cache import CacheUnavailable, recommendations_key
 from socialflow_pipelines.config import Settings, get_settings
 from socialflow_pipelines.db import schema
