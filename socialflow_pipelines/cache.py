@@ -80,3 +80,25 @@ class RedisCache:
 
     def close(self) -> None:
         self.client.close()
+
+
+def read_through(cache: RedisCache | None, key: str) -> Any | None:
+    """The cached value, or None when there is none, no Redis, or Redis is down (logged): a read
+    path falls through to the results store instead of failing."""
+    if cache is None:
+        return None
+    try:
+        return cache.get_json(key)
+    except CacheUnavailable:
+        log.warning("redis unavailable; reading %s from the source", key.split(":", 1)[0])
+        return None
+
+
+def write_best_effort(cache: RedisCache | None, key: str, value: Any, ttl_s: int) -> None:
+    """Cache-aside write that never fails the request it serves."""
+    if cache is None:
+        return
+    try:
+        cache.set_json(key, value, ttl_s)
+    except CacheUnavailable:
+        log.warning("redis unavailable; %s not cached", key.split(":", 1)[0])

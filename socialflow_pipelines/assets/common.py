@@ -6,6 +6,7 @@ import json
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db import schema
@@ -60,3 +61,18 @@ def mirror_model_versions(db: Database, version: ModelVersion, status: str, *, r
                 .where(table.c.name == version.name, table.c.version == replaced)
                 .values(status="retired")
             )
+
+
+class ItemSelectionConfig(dg.Config):
+    """Ids to process (sensor runs of moderation, then content analysis). All empty: every item
+    created in the partition range (backfills)."""
+
+    posts: list[int] = Field(default_factory=list)
+    comments: list[int] = Field(default_factory=list)
+    videos: list[int] = Field(default_factory=list)
+
+    def ids(self) -> dict[str, list[int]]:
+        return {"post": self.posts, "comment": self.comments, "video": self.videos}
+
+    def is_empty(self) -> bool:
+        return not (self.posts or self.comments or self.videos)

@@ -28,6 +28,7 @@ from pydantic import Field
 
 from socialflow_pipelines.assets.common import (
     SEED_RETRY_POLICY,
+    ItemSelectionConfig,
     daily_partitions,
     markdown_table,
     mirror_model_versions,
@@ -55,20 +56,6 @@ _ID_CHUNK = 900
 
 # --------------------------------------------------------------------------------------------
 # Features and embeddings for every item
-
-
-class ContentRunConfig(dg.Config):
-    """Ids to analyse (runs after moderation). All empty: every item created in the partition range."""
-
-    posts: list[int] = Field(default_factory=list)
-    comments: list[int] = Field(default_factory=list)
-    videos: list[int] = Field(default_factory=list)
-
-    def ids(self) -> dict[str, list[int]]:
-        return {"post": self.posts, "comment": self.comments, "video": self.videos}
-
-    def is_empty(self) -> bool:
-        return not (self.posts or self.comments or self.videos)
 
 
 @dg.multi_asset(
@@ -100,7 +87,7 @@ class ContentRunConfig(dg.Config):
 )
 def content_analysis(
     context: dg.AssetExecutionContext,
-    config: ContentRunConfig,
+    config: ItemSelectionConfig,
     database: DatabaseResource,
     model_store: ModelStoreResource,
 ) -> Any:

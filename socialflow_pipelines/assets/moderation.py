@@ -25,6 +25,7 @@ from pydantic import Field
 from socialflow_pipelines.assets.common import (
     PARTITIONS_START,
     SEED_RETRY_POLICY,
+    ItemSelectionConfig,
     daily_partitions,
     markdown_table,
     mirror_model_versions,
@@ -203,20 +204,6 @@ MODEL_ASSETS = (spam_model, toxicity_model, hate_speech_model)
 # Decisions for every item
 
 
-class ModerationRunConfig(dg.Config):
-    """Ids to moderate (sensor runs). All empty: every item created in the partition range."""
-
-    posts: list[int] = Field(default_factory=list)
-    comments: list[int] = Field(default_factory=list)
-    videos: list[int] = Field(default_factory=list)
-
-    def ids(self) -> dict[str, list[int]]:
-        return {"post": self.posts, "comment": self.comments, "video": self.videos}
-
-    def is_empty(self) -> bool:
-        return not (self.posts or self.comments or self.videos)
-
-
 RESULT_SCHEMA = {
     "content_type": pl.String(),
     "content_id": pl.Int64(),
@@ -245,7 +232,7 @@ RESULT_SCHEMA = {
 )
 def moderation_results(
     context: dg.AssetExecutionContext,
-    config: ModerationRunConfig,
+    config: ItemSelectionConfig,
     database: DatabaseResource,
     redis: RedisResource,
     model_store: ModelStoreResource,
@@ -382,7 +369,7 @@ def publish_moderation(redis: RedisResource, records: Sequence[ModerationRecord]
         cache.close()
 
 
-def count_unmoderated(db: Database, config: ModerationRunConfig, start: datetime, end: datetime) -> int:
+def count_unmoderated(db: Database, config: ItemSelectionConfig, start: datetime, end: datetime) -> int:
     """Items in this run's scope without a row in `ml.moderation_results`."""
     results = schema.moderation_results
     missing = 0

@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from socialflow_pipelines.cache import CacheUnavailable, RedisCache, prediction_key
+from socialflow_pipelines.cache import prediction_key, read_through, write_best_effort
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.content_runtime import ContentRuntime, current_runtime, item_owner, read_features
 from socialflow_pipelines.db.engine import utc_now
@@ -130,7 +130,7 @@ def analyze(body: AnalyzeRequest, user: UserDep, database: DatabaseDep, cache: C
     if stored is not None:
         return AnalysisResponse(**stored, **item, source="store")
     key = prediction_key(PREDICTION_MODEL, f"{body.content_type}:{body.content_id}")
-    cached = _cache_get(cache, key)
+    cached = read_through(cache, key)
     if cached is not None:
         return AnalysisResponse(**cached, source="cache")
     runtime = _runtime()
@@ -141,28 +141,9 @@ def analyze(body: AnalyzeRequest, user: UserDep, database: DatabaseDep, cache: C
         "embedding_model": runtime.embedding_model,
         "analyzed_at": utc_now(),
     }
-    _cache_set(cache, key, payload, get_settings().model_cache_ttl)
+    write_best_effort(cache, key, payload, get_settings().model_cache_ttl)
     return AnalysisResponse(**payload, source="model")
 
 
 def _runtime() -> ContentRuntime:
     return current_runtime(ModelRegistry(get_settings().model_dir))
-
-
-def _cache_get(cache: RedisCache | None, key: str) -> dict | None:
-    if cache is None:
-        return None
-    try:
-        return cache.get_json(key)
-    except CacheUnavailable:
-        log.warning("redis unavailable; analysing without the cache")
-        return None
-
-
-def _cache_set(cache: RedisCache | None, key: str, payload: dict, ttl_s: int) -> None:
-    if cache is None:
-        return
-    try:
-        cache.set_json(key, payload, ttl_s)
-    except CacheUnavailable:
-        log.warning("redis unavailable; analysis not cached")

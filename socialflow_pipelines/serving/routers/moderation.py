@@ -16,7 +16,7 @@ from typing import Literal, Self
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from socialflow_pipelines.cache import CacheUnavailable, RedisCache, moderation_key
+from socialflow_pipelines.cache import moderation_key, read_through, write_best_effort
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db.engine import utc_now
 from socialflow_pipelines.ml.moderation import FRAME_LABELS, VideoItem, video_text
@@ -99,7 +99,7 @@ def moderate(
     if body.content_type is None or body.content_id is None:
         return _moderate_raw(body)
     key = moderation_key(body.content_type, body.content_id)
-    cached = _cache_get(cache, key)
+    cached = read_through(cache, key)
     if cached is not None:
         return ModerationResponse(**cached, source="cache")
     item_key = (body.content_type, body.content_id)
@@ -113,7 +113,7 @@ def moderate(
         stored = runtime.moderate(items, read_reviews(database, [item_key]), utc_now())[0]
         source = "model"
     payload = stored.payload()
-    _cache_set(cache, key, payload, settings.model_cache_ttl)
+    write_best_effort(cache, key, payload, settings.model_cache_ttl)
     return ModerationResponse(**payload, source=source)
 
 
@@ -129,22 +129,3 @@ def _moderate_raw(body: ModerateRequest) -> ModerationResponse:
                 result.missing[label] = "raw content has no frames; judged on its text"
     record = ModerationRecord.build(None, result, None, utc_now())
     return ModerationResponse(**record.payload(), source="model")
-
-
-def _cache_get(cache: RedisCache | None, key: str) -> dict | None:
-    if cache is None:
-        return None
-    try:
-        return cache.get_json(key)
-    except CacheUnavailable:
-        log.warning("redis unavailable; moderating without the cache")
-        return None
-
-
-def _cache_set(cache: RedisCache | None, key: str, payload: dict, ttl_s: int) -> None:
-    if cache is None:
-        return
-    try:
-        cache.set_json(key, payload, ttl_s)
-    except CacheUnavailable:
-        log.warning("redis unavailable; moderation result not cached")

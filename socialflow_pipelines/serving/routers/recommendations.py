@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from socialflow_pipelines.cache import CacheUnavailable, recommendations_key
+from socialflow_pipelines.cache import read_through, recommendations_key
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database
@@ -88,13 +88,7 @@ def get_recommendations(
 
 
 def _from_cache(cache: Any, user_id: int, content_type: str) -> tuple[list[dict], str, Any] | None:
-    if cache is None:
-        return None
-    try:
-        cached = cache.get_json(recommendations_key(user_id, content_type))
-    except CacheUnavailable:
-        log.warning("redis unavailable; serving recommendations from the results store")
-        return None
+    cached = read_through(cache, recommendations_key(user_id, content_type))
     if cached is None:
         return None
     return cached["items"], "cache", cached.get("generated_at")

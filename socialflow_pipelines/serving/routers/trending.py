@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from socialflow_pipelines.cache import CacheUnavailable, trending_key
+from socialflow_pipelines.cache import read_through, trending_key
 from socialflow_pipelines.db import schema
 from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, UserDep
 
@@ -46,19 +46,14 @@ def get_trending(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> TrendingResponse:
     """Redis first; the results store when the key is missing or Redis is down."""
-    if cache is not None:
-        try:
-            cached = cache.get_json(trending_key(content_type, time_window))
-        except CacheUnavailable:
-            log.warning("redis unavailable; serving trending from the results store")
-            cached = None
-        if cached is not None:
-            return TrendingResponse(
-                content_type=content_type,
-                time_window=time_window,
-                items=[TrendingItem(**item) for item in cached[:limit]],
-                source="cache",
-            )
+    cached = read_through(cache, trending_key(content_type, time_window))
+    if cached is not None:
+        return TrendingResponse(
+            content_type=content_type,
+            time_window=time_window,
+            items=[TrendingItem(**item) for item in cached[:limit]],
+            source="cache",
+        )
     ts = schema.trending_scores
     query = (
         sa.select(ts)
