@@ -204,16 +204,7 @@ def recommendation_model(
     user_features = read_user_features(db)
     started = time.perf_counter()
     metrics = held_out_metrics(interactions, item_features, user_features, config)
-    model = _new_model(config).fit(
-        interactions.matrix,
-        interactions.users,
-        interactions.items,
-        item_features=item_features or None,
-        user_features=user_features or None,
-        use_weights=config.use_weights,
-        epochs=config.epochs,
-        num_threads=config.num_threads,
-    )
+    model = _fit_model(config, interactions.matrix, interactions, item_features, user_features)
     seconds = time.perf_counter() - started
     featured = sum(1 for key in interactions.items.ids if item_features.get(key))
     metrics |= {
@@ -266,13 +257,29 @@ def recommendation_model(
     )
 
 
-def _new_model(config: RecommendationModelConfig) -> HybridRecommender:
+def _fit_model(
+    config: RecommendationModelConfig,
+    matrix: sp.csr_matrix,
+    interactions: Interactions,
+    item_features: dict[str, dict[str, float]],
+    user_features: dict[int, list[str]],
+) -> HybridRecommender:
+    """One configured fit, for the held-out measurement and for the published model alike."""
     return HybridRecommender(
         no_components=config.no_components,
         learning_rate=config.learning_rate,
         item_alpha=config.item_alpha,
         user_alpha=config.user_alpha,
         random_state=config.seed,
+    ).fit(
+        matrix,
+        interactions.users,
+        interactions.items,
+        item_features=item_features or None,
+        user_features=user_features or None,
+        use_weights=config.use_weights,
+        epochs=config.epochs,
+        num_threads=config.num_threads,
     )
 
 
@@ -289,16 +296,7 @@ def held_out_metrics(
         random_state=np.random.RandomState(config.seed),
     )
     train, test = train.tocsr(), test.tocsr()
-    model = _new_model(config).fit(
-        train,
-        interactions.users,
-        interactions.items,
-        item_features=item_features or None,
-        user_features=user_features or None,
-        use_weights=config.use_weights,
-        epochs=config.epochs,
-        num_threads=config.num_threads,
-    )
+    model = _fit_model(config, train, interactions, item_features, user_features)
     users, _ = model.user_representations()
     items, bias = model.item_representations()
     hybrid = evaluate_ranking(users, items, bias, train, test, config.k, num_threads=config.num_threads)
