@@ -30,7 +30,7 @@ from socialflow_pipelines.assets.common import (
     markdown_table,
     mirror_model_versions,
 )
-from socialflow_pipelines.cache import CacheUnavailable, moderation_key
+from socialflow_pipelines.cache import moderation_key
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database, utc_now
@@ -354,19 +354,8 @@ def write_records(db: Database, records: Sequence[ModerationRecord]) -> None:
 
 def publish_moderation(redis: RedisResource, records: Sequence[ModerationRecord], ttl_s: int) -> int | str:
     """`moderation:{type}:{id}` per item with the API's payload; returns keys written."""
-    cache = redis.cache
-    if cache is None:
-        return "redis not configured"
-    try:
-        return cache.set_many(
-            ((moderation_key(str(r.content_type), int(r.content_id or 0)), r.payload()) for r in records),
-            ttl_s,
-        )
-    except CacheUnavailable as exc:
-        dg.get_dagster_logger().warning(f"Redis unavailable, moderation results not cached: {exc}")
-        return "redis unavailable"
-    finally:
-        cache.close()
+    items = ((moderation_key(str(r.content_type), int(r.content_id or 0)), r.payload()) for r in records)
+    return redis.publish(items, ttl_s, "moderation results")
 
 
 def count_unmoderated(db: Database, config: ItemSelectionConfig, start: datetime, end: datetime) -> int:

@@ -28,7 +28,7 @@ from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
 
 from socialflow_pipelines.assets.common import SEED_RETRY_POLICY, markdown_table, mirror_model_versions
-from socialflow_pipelines.cache import CacheUnavailable, recommendations_key
+from socialflow_pipelines.cache import recommendations_key
 from socialflow_pipelines.config import Settings, get_settings
 from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database, utc_now
@@ -626,9 +626,6 @@ def publish_recommendations(
     redis: RedisResource, frames: dict[str, pl.DataFrame], ttl_s: int, generated_at: Any
 ) -> int | str:
     """One key per (user, content type) with its list; returns keys written."""
-    cache = redis.cache
-    if cache is None:
-        return "redis not configured"
     items = []
     for content_type, frame in frames.items():
         if frame.is_empty():
@@ -638,13 +635,7 @@ def publish_recommendations(
             items.append(
                 (recommendations_key(int(user_id), content_type), cache_payload(rows, version, generated_at))
             )
-    try:
-        return cache.set_many(items, ttl_s)
-    except CacheUnavailable as exc:
-        dg.get_dagster_logger().warning(f"Redis unavailable, recommendations not cached: {exc}")
-        return "redis unavailable"
-    finally:
-        cache.close()
+    return redis.publish(items, ttl_s, "recommendations")
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from socialflow_pipelines.assets.common import SEED_RETRY_POLICY, hourly_partitions, markdown_table
-from socialflow_pipelines.cache import CacheUnavailable, trending_key
+from socialflow_pipelines.cache import trending_key
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database, utc_now
@@ -142,20 +142,11 @@ def trending_scores(
 
 def publish_trending(redis: RedisResource, kept: pl.DataFrame, ttl_s: int) -> int | str:
     """One key per (content type, window) holding its top list; returns keys written."""
-    cache = redis.cache
-    if cache is None:
-        return "redis not configured"
     items = []
     for (content_type, window), group in kept.group_by("content_type", "time_window"):
         rows = group.sort("rank").head(CACHED_PER_LIST).drop("computed_at").to_dicts()
         items.append((trending_key(str(content_type), str(window)), rows))
-    try:
-        return cache.set_many(items, ttl_s)
-    except CacheUnavailable as exc:
-        dg.get_dagster_logger().warning(f"Redis unavailable, trending not cached: {exc}")
-        return "redis unavailable"
-    finally:
-        cache.close()
+    return redis.publish(items, ttl_s, "trending")
 
 
 def check_trending(kept: pl.DataFrame, hourly: pl.DataFrame, keep_top: int) -> list[dg.AssetCheckResult]:

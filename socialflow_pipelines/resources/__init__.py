@@ -6,12 +6,14 @@ left empty, so the Definitions carry no URLs or secrets that the UI would show.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from pydantic import PrivateAttr
 
-from socialflow_pipelines.cache import RedisCache
+from socialflow_pipelines.cache import CacheUnavailable, RedisCache
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.model_registry import ModelRegistry
@@ -43,6 +45,20 @@ class RedisResource(dg.ConfigurableResource):
     def cache(self) -> RedisCache | None:
         url = self.url or get_settings().redis_connection_url
         return RedisCache(url, timeout_s=2.0) if url else None
+
+    def publish(self, items: Iterable[tuple[str, Any]], ttl_s: int, what: str) -> int | str:
+        """Write serving keys (one SET ... EX each). The results store stays the source of truth,
+        so a Redis outage is logged and reported in the metadata, not a failed run."""
+        cache = self.cache
+        if cache is None:
+            return "redis not configured"
+        try:
+            return cache.set_many(items, ttl_s)
+        except CacheUnavailable as exc:
+            dg.get_dagster_logger().warning(f"Redis unavailable, {what} not cached: {exc}")
+            return "redis unavailable"
+        finally:
+            cache.close()
 
 
 class ModelStoreResource(dg.ConfigurableResource):
