@@ -187,6 +187,10 @@ def demo(
     _serve_demo(world, api_port=api_port, ui_port=ui_port)
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -257,6 +261,8 @@ def _serve_demo(world: dict, *, api_port: int, ui_port: int) -> None:
             ]
         )
     )
+    # SIGTERM (a supervisor, `kill`, CI) must stop the servers too, not orphan them.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(1)

@@ -65,3 +65,17 @@ def test_empty_bulk_read_keeps_the_schema(any_db: Database) -> None:
     events = schema.engagement_events
     query = sa.select(events.c.content_type, events.c.content_id, events.c.event_type, events.c.created_at)
     assert any_db.read_bulk(query, SCHEMA).schema == pl.Schema(SCHEMA)
+
+
+def test_upsert_of_more_rows_than_one_statement_can_bind(any_db: Database) -> None:
+    """Postgres binds at most 65,535 parameters a statement: upserts must chunk below that."""
+    table = schema.demo_ground_truth
+    n = 12_000  # x 6 columns = 72,000 parameters if sent as one statement
+    rows = pl.DataFrame(
+        {"content_type": ["post"] * n, "content_id": list(range(1, n + 1)), "topic": ["music"] * n,
+         "is_spam": [False] * n, "is_toxic": [False] * n, "is_hate": [False] * n}
+    )  # fmt: skip
+    any_db.upsert(table, rows, keys=["content_type", "content_id"])
+    any_db.upsert(table, rows, keys=["content_type", "content_id"])
+    with any_db.engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == n

@@ -164,9 +164,11 @@ class Database:
         update = [c for c in (update or columns) if c not in keys]
         insert = pg_insert if self.is_postgres else sqlite_insert
         records = _records(frame.select(columns), table)
+        # Postgres binds at most 65,535 parameters a statement, SQLite builds often 32,766.
+        chunk = max(1, 30_000 // len(columns))
         with self._transaction(connection) as conn:
-            for start in range(0, len(records), 20_000):
-                statement = insert(table).values(records[start : start + 20_000])
+            for start in range(0, len(records), chunk):
+                statement = insert(table).values(records[start : start + chunk])
                 if update:
                     statement = statement.on_conflict_do_update(
                         index_elements=list(keys), set_={c: statement.excluded[c] for c in update}

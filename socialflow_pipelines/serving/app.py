@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from socialflow_pipelines.cache import RedisCache
 from socialflow_pipelines.config import get_settings
@@ -20,6 +23,36 @@ from socialflow_pipelines.serving.ratelimit import UserRateLimiter
 from socialflow_pipelines.serving.routers import analysis, moderation, recommendations, trending
 
 API_PREFIX = "/api/v1/ml"
+MAX_BODY_BYTES = 64 * 1024
+log = logging.getLogger(__name__)
+
+
+class BodySizeLimit:
+    """Refuses request bodies over `max_bytes` before anything reads them (FastAPI parses a body
+    before the auth dependency runs, so an unbounded body would cost memory even unauthenticated).
+    Bodies must declare their length; chunked uploads are refused (411)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is None:
+                await _json_error(send, 411, "a Content-Length header is required")
+                return
+            if not length.isdigit() or int(length) > self.max_bytes:
+                await _json_error(send, 413, f"request body over {self.max_bytes} bytes")
+                return
+        await self.app(scope, receive, send)
+
+
+async def _json_error(send: Send, status_code: int, detail: str) -> None:
+    body = json.dumps({"detail": detail, "status_code": status_code}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _field(loc: tuple) -> str:
@@ -81,6 +114,11 @@ def create_app() -> FastAPI:
             headers=getattr(exc, "headers", None),
         )
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"detail": "internal server error", "status_code": 500}, status_code=500)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
@@ -108,6 +146,7 @@ def create_app() -> FastAPI:
         """Prometheus metrics (admin token: scrape with a bearer token)."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(trending.router, prefix=API_PREFIX)
     app.include_router(moderation.router, prefix=API_PREFIX)
     app.include_router(analysis.router, prefix=API_PREFIX)

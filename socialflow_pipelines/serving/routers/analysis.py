@@ -46,7 +46,7 @@ class AnalyzeRequest(BaseModel):
     )
 
     content_type: Literal["video", "post", "comment"] | None = None
-    content_id: int | None = Field(default=None, ge=1)
+    content_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_CHARS)
 
 

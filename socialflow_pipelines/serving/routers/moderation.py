@@ -49,7 +49,7 @@ class ModerateRequest(BaseModel):
     )
 
     content_type: Literal["video", "post", "comment"] | None = None
-    content_id: int | None = Field(default=None, ge=1)
+    content_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_CHARS)
     title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE_CHARS)
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)

@@ -40,6 +40,14 @@ class RecommendationsResponse(BaseModel):
     generated_at: datetime | None = None
 
 
+MAX_ID = 2**63 - 1  # BIGINT
+
+
+def _is_id(part: str) -> bool:
+    """ASCII digits only (str.isdigit also accepts '²'), within BIGINT."""
+    return part.isascii() and part.isdigit() and len(part) <= 19 and 0 < int(part) <= MAX_ID
+
+
 def parse_exclude_ids(raw: str | None) -> set[int]:
     """Comma-separated positive ints, at most MAX_EXCLUDE_IDS; anything else is a 422 naming the field."""
     if raw is None or not raw.strip():
@@ -48,7 +56,7 @@ def parse_exclude_ids(raw: str | None) -> set[int]:
     message = None
     if len(parts) > MAX_EXCLUDE_IDS:
         message = f"at most {MAX_EXCLUDE_IDS} ids"
-    elif not all(part.isdigit() and int(part) > 0 for part in parts):
+    elif not all(_is_id(part) for part in parts):
         message = "comma-separated positive integer ids expected"
     if message is not None:
         raise RequestValidationError(
