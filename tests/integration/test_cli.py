@@ -128,3 +128,21 @@ def test_seed_live_keeps_adding_content_and_engagement(tmp_path: Path) -> None:
     database.dispose()
     assert after[0] > before[0]
     assert after[1] > before[1]
+
+
+def test_train_publishes_a_version_and_eval_then_judges_it(tmp_path: Path) -> None:
+    rows = ["text,label"]
+    for i in range(80):
+        rows.append(f"claim your free prize {i} now call 0800{i:04d},spam")
+        rows.append(f"are we still meeting at {i % 12 + 1} for lunch today,ham")
+    data = tmp_path / "sms.csv"
+    data.write_text("\n".join(rows) + "\n")
+    env = cli_env(tmp_path)
+    trained = socialflow("train", "spam", "--data", str(data), env=env, cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    outcome = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert outcome["status"] == "published"
+    assert (tmp_path / "models" / "spam_model" / "published").read_text() == outcome["version"]
+    judged = socialflow("eval", "spam", "--test", str(data), env=env, cwd=tmp_path)
+    assert judged.returncode == 0, judged.stderr[-2000:]
+    assert json.loads(judged.stdout.strip().splitlines()[-1])["version"] == outcome["version"]
