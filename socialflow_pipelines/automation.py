@@ -9,6 +9,7 @@ from datetime import datetime
 import dagster as dg
 
 from socialflow_pipelines.assets import content, moderation, recommendations
+from socialflow_pipelines.assets.app_tables import app_tables
 from socialflow_pipelines.assets.trending import engagement_hourly, trending_scores
 
 # Every 15 minutes: fold the hour in progress into engagement_hourly, then rescore trending.
@@ -37,8 +38,24 @@ engagement_hourly_job = dg.define_asset_job(
 )
 close_previous_hour = dg.build_schedule_from_partitioned_job(engagement_hourly_job, minute_of_hour=5)
 
-jobs = [trending_refresh_job, engagement_hourly_job, *moderation.jobs, *content.jobs, *recommendations.jobs]
+# Every 15 minutes, record each app table's row count and newest row (its data version).
+observe_app_tables_job = dg.define_asset_job(
+    "observe_app_tables_job", selection=dg.AssetSelection.assets(app_tables)
+)
+observe_app_tables = dg.ScheduleDefinition(
+    job=observe_app_tables_job, cron_schedule="*/15 * * * *", execution_timezone="UTC"
+)
+
+jobs = [
+    observe_app_tables_job,
+    trending_refresh_job,
+    engagement_hourly_job,
+    *moderation.jobs,
+    *content.jobs,
+    *recommendations.jobs,
+]
 schedules = [
+    observe_app_tables,
     trending_every_15_minutes,
     close_previous_hour,
     *moderation.schedules,
@@ -78,6 +95,9 @@ def materialize_everything(
     """Run the plan on `instance`, so the runs and their metadata show up in the Dagster UI."""
     from socialflow_pipelines.definitions import defs
 
+    echo("observing the app tables")
+    if not defs.get_job_def(observe_app_tables_job.name).execute_in_process(instance=instance).success:
+        raise RuntimeError("observing the app tables failed; see the run in the Dagster UI")
     for step in MATERIALIZE_PLAN:
         names = ", ".join(key.to_user_string() for a in step.assets for key in a.keys)
         tags = {}

@@ -6,11 +6,11 @@ import dagster as dg
 
 from socialflow_pipelines import automation
 from socialflow_pipelines.assets import content, moderation, recommendations, trending
-from socialflow_pipelines.assets.app_tables import app_table_specs
+from socialflow_pipelines.assets.app_tables import app_tables
 from socialflow_pipelines.resources import DatabaseResource, ModelStoreResource, RedisResource
 
 defs = dg.Definitions(
-    assets=[*app_table_specs, *dg.load_assets_from_modules([trending, moderation, content, recommendations])],
+    assets=[app_tables, *dg.load_assets_from_modules([trending, moderation, content, recommendations])],
     jobs=automation.jobs,
     schedules=automation.schedules,
     sensors=automation.sensors,

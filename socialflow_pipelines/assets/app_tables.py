@@ -1,9 +1,14 @@
-"""The Social Flow backend's tables, declared as external assets: lineage starts here, but
-Dagster never materializes them (the backend owns their rows)."""
+"""The Social Flow backend's tables, declared as external assets that Dagster observes but never
+materializes (the backend owns their rows). An observation records each table's row count and
+newest id as its data version, so the UI shows when the backend last wrote to it."""
 
-from __future__ import annotations
+from collections.abc import Iterator
 
 import dagster as dg
+import sqlalchemy as sa
+
+from socialflow_pipelines.db import schema
+from socialflow_pipelines.resources import DatabaseResource
 
 APP_TABLES = {
     "users": "Accounts (id, username, language, is_admin).",
@@ -19,3 +24,18 @@ app_table_specs = [
     dg.AssetSpec(name, description=description, group_name="app", kinds={"sql"})
     for name, description in APP_TABLES.items()
 ]
+
+
+@dg.multi_observable_source_asset(specs=app_table_specs, name="app_tables", group_name="app")
+def app_tables(database: DatabaseResource) -> Iterator[dg.ObserveResult]:
+    """Row count and newest row per table, one cheap query each."""
+    with database.database.engine.connect() as conn:
+        for name in APP_TABLES:
+            table = schema.metadata.tables[name]
+            newest = table.c.id if "id" in table.c else table.c.created_at
+            rows, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(newest))).one()
+            yield dg.ObserveResult(
+                asset_key=name,
+                data_version=dg.DataVersion(f"{rows}:{latest}"),
+                metadata={"rows": int(rows), "newest": str(latest)},
+            )

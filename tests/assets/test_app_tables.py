@@ -1,0 +1,35 @@
+"""The backend's tables are observed, never materialized: row count and newest row per table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+
+from socialflow_pipelines.db import schema
+from socialflow_pipelines.db.engine import Database
+from socialflow_pipelines.definitions import defs
+
+
+def test_observation_records_rows_and_a_data_version_that_moves_with_new_rows(any_db: Database) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    job = defs.get_job_def("observe_app_tables_job")
+
+    def observe_posts() -> dg.AssetObservation:
+        assert job.execute_in_process(instance=instance).success
+        [record] = instance.fetch_observations(dg.AssetKey("posts"), limit=1).records
+        return record.asset_observation
+
+    empty = observe_posts()
+    assert empty.metadata["rows"].value == 0
+    created = datetime(2026, 11, 20, tzinfo=UTC)
+    posts = pl.DataFrame(
+        {"id": [1, 2], "user_id": [7, 7], "text": ["hello", "world"], "created_at": [created] * 2}
+    )
+    with any_db.begin() as conn:
+        any_db.insert(schema.posts, posts, conn)
+    seen = observe_posts()
+    assert seen.metadata["rows"].value == 2
+    assert seen.metadata["newest"].value == "2"
+    assert seen.data_version != empty.data_version
