@@ -83,11 +83,6 @@ class ModelRegistry:
         described = self.describe(name, version)
         return joblib.load(described.path / "model.joblib"), described
 
-    def names(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
-
     @staticmethod
     def _ensure(path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,6 @@ Social Flow backend. Each table goes in with one bulk insert inside one transact
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import polars as pl
 import sqlalchemy as sa
@@ -72,9 +71,3 @@ def next_free_ids(database: Database) -> dict[str, int]:
             + 1
             for table in schema.APP_CONTENT_TABLES.values()
         }
-
-
-def latest_event_time(database: Database) -> datetime | None:
-    events = schema.engagement_events
-    with database.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.max(events.c.created_at))).scalar_one()

@@ -25,6 +25,17 @@ def socialflow(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complet
     )
 
 
+def spam_csv(tmp_path: Path, *, pairs: int) -> Path:
+    """A small labeled file: `pairs` spam messages and as many ordinary ones."""
+    rows = ["text,label"]
+    for i in range(pairs):
+        rows.append(f"claim your free prize {i} now call 0800{i:04d},spam")
+        rows.append(f"are we still meeting at {i % 12 + 1} for lunch today,ham")
+    data = tmp_path / "sms.csv"
+    data.write_text("\n".join(rows) + "\n")
+    return data
+
+
 def cli_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS", "DAGSTER_PG"))}
     return env | {
@@ -72,12 +83,7 @@ def test_eval_names_the_file_and_line_of_a_bad_label(tmp_path: Path) -> None:
 
 
 def test_eval_prints_metrics_as_the_last_json_line(tmp_path: Path) -> None:
-    rows = ["text,label"]
-    for i in range(60):
-        rows.append(f"claim your free prize {i} now call 0800{i:04d},spam")
-        rows.append(f"are we still meeting at {i % 12 + 1} for lunch today,ham")
-    data = tmp_path / "sms.csv"
-    data.write_text("\n".join(rows) + "\n")
+    data = spam_csv(tmp_path, pairs=60)
     done = socialflow(
         "eval", "spam", "--test", str(data), "--train", str(data), env=cli_env(tmp_path), cwd=tmp_path
     )
@@ -131,12 +137,7 @@ def test_seed_live_keeps_adding_content_and_engagement(tmp_path: Path) -> None:
 
 
 def test_train_publishes_a_version_and_eval_then_judges_it(tmp_path: Path) -> None:
-    rows = ["text,label"]
-    for i in range(80):
-        rows.append(f"claim your free prize {i} now call 0800{i:04d},spam")
-        rows.append(f"are we still meeting at {i % 12 + 1} for lunch today,ham")
-    data = tmp_path / "sms.csv"
-    data.write_text("\n".join(rows) + "\n")
+    data = spam_csv(tmp_path, pairs=80)
     env = cli_env(tmp_path)
     trained = socialflow("train", "spam", "--data", str(data), env=env, cwd=tmp_path)
     assert trained.returncode == 0, trained.stderr[-2000:]
