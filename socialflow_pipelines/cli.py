@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from pathlib import Path
@@ -20,6 +21,16 @@ from tqdm import tqdm
 from socialflow_pipelines.config import get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+@app.callback()
+def _quiet() -> None:
+    """Keep the console to progress bars and results: Dagster's beta notices and the model
+    libraries' loading bars say nothing a user acts on."""
+    warnings.filterwarnings("ignore", module=r"dagster(\.|$)")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
 
 EVAL_MODULES = ("moderation", "content", "recommendations")
 BENCH_MODULES = {
@@ -114,12 +125,14 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     workers: Annotated[int, typer.Option(min=1)] = 1,
+    preload: Annotated[bool, typer.Option(help="Load and warm the models before answering.")] = True,
 ) -> None:
     """Serve the REST API (uvicorn)."""
     import uvicorn
 
     if get_settings().jwt_secret is None:
         raise _fail("SOCIALFLOW_JWT_SECRET is not set: the API cannot verify tokens")
+    os.environ["SOCIALFLOW_PRELOAD_MODELS"] = "1" if preload else "0"
     uvicorn.run(
         "socialflow_pipelines.serving.app:create_app", factory=True, host=host, port=port, workers=workers
     )
@@ -144,13 +157,38 @@ def materialize(
     days: Annotated[int, typer.Option(min=1, help="Partitioned assets: this many days up to now.")] = 14,
 ) -> None:
     """Materialize every asset on the Dagster instance (partitioned ones over the last `days`)."""
-    from socialflow_pipelines.automation import materialize_everything
     from socialflow_pipelines.db.migrate import upgrade
-    from socialflow_pipelines.instance import get_instance
 
     upgrade(get_settings().database_url)
     now = datetime.now(UTC)
-    materialize_everything(get_instance(), now - timedelta(days=days), now, echo=typer.echo)
+    _materialize_with_progress(now - timedelta(days=days), now)
+
+
+def _materialize_with_progress(start: datetime, end: datetime) -> None:
+    """Every asset with one progress bar, then a line per step (details are in the Dagster UI)."""
+    from socialflow_pipelines.instance import get_instance
+    from socialflow_pipelines.materialize import MATERIALIZE_PLAN, materialize_everything
+
+    with tqdm(total=len(MATERIALIZE_PLAN) + 1, desc="materializing", unit="step") as bar:
+        begun: list[str] = []
+
+        def on_step(names: str) -> None:
+            if begun:
+                bar.update(1)
+            begun.append(names)
+            bar.set_postfix_str(names[:60])
+
+        try:
+            outcomes = materialize_everything(get_instance(), start, end, on_step=on_step)
+        except RuntimeError as exc:
+            raise _fail(str(exc)) from exc
+        bar.update(bar.total - bar.n)
+        bar.set_postfix_str("done")
+    for outcome in outcomes:
+        checks = f"{outcome.checks_passed} checks passed" if outcome.checks_passed else "no checks"
+        if outcome.checks_failed:
+            checks += f", FAILED: {', '.join(outcome.checks_failed)}"
+        typer.echo(f"  {outcome.seconds:6.1f} s  {outcome.names}  ({checks})")
 
 
 @app.command()
@@ -158,33 +196,60 @@ def demo(
     users: Annotated[int, typer.Option(min=50)] = 2000,
     days: Annotated[int, typer.Option(min=1)] = 14,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after materializing.")] = False,
-    api_port: Annotated[int, typer.Option()] = 8000,
-    ui_port: Annotated[int, typer.Option()] = 3000,
+    api_port: Annotated[int, typer.Option(help="Port of the API.")] = 8000,
+    ui_port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
 ) -> None:
     """Seed demo data, materialize every asset, then serve the Dagster UI and the API."""
-    from socialflow_pipelines.automation import materialize_everything
     from socialflow_pipelines.db.migrate import upgrade
     from socialflow_pipelines.demo import WorldConfig, generate_world
     from socialflow_pipelines.demo.load import write_world
-    from socialflow_pipelines.instance import get_instance
 
+    started = time.monotonic()
+    now = datetime.now(UTC)
+    # Partitions start where the demo's history does; a secret the printed tokens are signed with.
+    os.environ.setdefault("SOCIALFLOW_PARTITIONS_START", (now - timedelta(days=days)).date().isoformat())
+    os.environ.setdefault("SOCIALFLOW_JWT_SECRET", secrets.token_urlsafe(32))
+    get_settings.cache_clear()
     settings = get_settings()
     typer.echo(
         f"store: {_redacted(settings.database_url)}; redis: {'on' if settings.redis_enabled else 'off'}"
     )
     upgrade(settings.database_url)
-    now = datetime.now(UTC)
     with tqdm(total=6, desc="generating", unit="stage") as bar:
         world = generate_world(
             WorldConfig(users=users, days=days), now=now, progress=lambda *_: bar.update(1)
         )
     with tqdm(total=len(world), desc="writing", unit="table") as bar:
         write_world(_database(), world, reset=True, progress=lambda *_: bar.update(1))
-    materialize_everything(get_instance(), now - timedelta(days=days), now, echo=typer.echo)
     if no_serve:
-        typer.echo("materialized every asset; --no-serve given, exiting")
+        _materialize_with_progress(now - timedelta(days=days), now)
+        typer.echo(f"materialized every asset in {time.monotonic() - started:.0f} s; --no-serve given")
         return
-    _serve_demo(world, api_port=api_port, ui_port=ui_port)
+    from socialflow_pipelines.demo.banner import demo_accounts, demo_banner
+    from socialflow_pipelines.instance import prepare_dagster_home
+
+    prepare_dagster_home()
+    servers = DemoServers(api_port=api_port, ui_port=ui_port, log_dir=settings.model_dir.parent / "logs")
+    try:
+        # The API and the UI load while the assets materialize; the daemon (schedules and sensors)
+        # starts after, so its sensors do not race the first materialization for the same items.
+        servers.start("api", "webserver")
+        _materialize_with_progress(now - timedelta(days=days), now)
+        servers.start("daemon")
+        servers.wait_until_ready()
+        typer.echo(
+            demo_banner(
+                demo_accounts(world),
+                settings=get_settings(),
+                api_base=f"http://127.0.0.1:{api_port}",
+                ui_base=f"http://127.0.0.1:{ui_port}",
+                seconds_to_ready=time.monotonic() - started,
+                log_dir=servers.log_dir,
+            )
+        )
+        servers.wait()
+    finally:
+        servers.stop()
 
 
 def _interrupt(_signum: int, _frame: object) -> None:
@@ -197,86 +262,103 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _serve_demo(world: dict, *, api_port: int, ui_port: int) -> None:
-    env = dict(os.environ)
-    if not env.get("SOCIALFLOW_JWT_SECRET"):
-        env["SOCIALFLOW_JWT_SECRET"] = secrets.token_urlsafe(32)
-        os.environ["SOCIALFLOW_JWT_SECRET"] = env["SOCIALFLOW_JWT_SECRET"]
-        get_settings.cache_clear()
-    from socialflow_pipelines.serving.auth import issue_token
+class DemoServers:
+    """The API, the Dagster webserver and the Dagster daemon (schedules and sensors) as child
+    processes with their output in log files, so the console keeps only the banner."""
 
-    users = world["users"]
-    admins = users.filter(users["is_admin"])["id"]
-    user_id = int(users["id"][0])
-    admin_id = int(admins[0]) if admins.len() else user_id
-    user_token = issue_token(user_id)
-    admin_token = issue_token(admin_id, is_admin=True)
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "socialflow_pipelines.serving.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(api_port),
+    def __init__(self, *, api_port: int, ui_port: int, log_dir: Path) -> None:
+        self.api_port, self.ui_port, self.log_dir = api_port, ui_port, log_dir.resolve()
+        self.processes: list[subprocess.Popen] = []
+        self.commands = {
+            "api": [
+                sys.executable, "-m", "uvicorn", "socialflow_pipelines.serving.app:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(api_port), "--log-level", "warning",
             ],
-            env=env,
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "dagster",
-                "dev",
-                "-m",
-                "socialflow_pipelines.definitions",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(ui_port),
+            "webserver": [
+                sys.executable, "-m", "dagster_webserver", "-m", "socialflow_pipelines.definitions",
+                "-h", "127.0.0.1", "-p", str(ui_port),
             ],
-            env=env,
-            start_new_session=True,
-        ),
-    ]
-    base = f"http://127.0.0.1:{api_port}/api/v1/ml"
-    typer.echo(
-        "\n".join(
-            [
-                "",
-                f"Dagster UI: http://127.0.0.1:{ui_port}    API docs: http://127.0.0.1:{api_port}/docs",
-                f"user token (user {user_id}):  {user_token}",
-                f"admin token (user {admin_id}): {admin_token}",
-                "try:",
-                f"  curl -H 'Authorization: Bearer {user_token}' \\\n"
-                f"    '{base}/trending?content_type=video&time_window=24h&limit=5'",
-                f"  curl -H 'Authorization: Bearer {user_token}' \\\n"
-                f"    '{base}/recommendations?content_type=video&limit=5'",
-                "Ctrl-C stops both servers.",
-            ]
-        )
-    )
-    # SIGTERM (a supervisor, `kill`, CI) must stop the servers too, not orphan them.
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while all(p.poll() is None for p in processes):
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for process in processes:
+            "daemon": [
+                sys.executable, "-m", "dagster._daemon", "run", "-m", "socialflow_pipelines.definitions",
+            ],
+        }  # fmt: skip
+
+    def start(self, *names: str) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ) | {"SOCIALFLOW_PRELOAD_MODELS": "1", "PYTHONWARNINGS": "ignore"}
+        for name in names:
+            log = (self.log_dir / f"{name}.log").open("w")
+            self.processes.append(
+                subprocess.Popen(
+                    self.commands[name], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            )
+        # SIGTERM (a supervisor, `kill`, CI) must stop the servers too, not orphan them.
+        signal.signal(signal.SIGTERM, _interrupt)
+
+    def wait_until_ready(self, timeout_s: float = 180) -> None:
+        """Until the API (models preloaded) and the UI answer; a server that exits is an error."""
+        import httpx
+
+        urls = [
+            f"http://127.0.0.1:{self.api_port}/health",
+            f"http://127.0.0.1:{self.ui_port}/server_info",
+        ]
+        deadline = time.monotonic() + timeout_s
+        with tqdm(total=len(urls), desc="starting API and UI", unit="server") as bar:
+            while urls:
+                if any(p.poll() is not None for p in self.processes):
+                    raise _fail(f"a server exited; see the logs in {self.log_dir}")
+                if time.monotonic() > deadline:
+                    raise _fail(f"servers not ready after {timeout_s:.0f} s; see the logs in {self.log_dir}")
+                for url in list(urls):
+                    try:
+                        if httpx.get(url, timeout=1).status_code == 200:
+                            urls.remove(url)
+                            bar.update(1)
+                    except httpx.HTTPError:
+                        pass
+                time.sleep(0.3)
+
+    def wait(self) -> None:
+        try:
+            while all(p.poll() is None for p in self.processes):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+
+    def stop(self) -> None:
+        """SIGTERM to each server's whole process group (the daemon's code server included), then
+        SIGKILL for whatever still runs after a few seconds. Runs in
+        flight are safe to cut: every write is one transaction, and a re-run gives the same rows."""
+        for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
+        deadline = time.monotonic() + 3
+        for process in self.processes:
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@app.command()
+def post(
+    text: Annotated[str, typer.Option(help="The post's text.")],
+    user_id: Annotated[int | None, typer.Option(help="Author (default: the first non-admin user).")] = None,
+) -> None:
+    """Insert one post into the app tables, as the backend would: the new-content sensor moderates
+    it within a minute (watch the run in the Dagster UI), then content analysis follows."""
+    from socialflow_pipelines.demo.load import insert_post
+
+    if not text.strip():
+        raise _fail("--text is empty")
+    try:
+        post_id, author = insert_post(_database(), text, user_id=user_id, now=datetime.now(UTC))
+    except LookupError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(json.dumps({"post_id": post_id, "user_id": author, "text": text}))
 
 
 @app.command(name="train")

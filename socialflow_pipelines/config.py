@@ -6,6 +6,7 @@ backend and this platform share one configuration vocabulary.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
     )
     jwt_algorithm: str = Field(default="HS256", validation_alias="SOCIALFLOW_JWT_ALGORITHM")
     rate_limit: str = Field(default="100/minute", validation_alias="SOCIALFLOW_RATE_LIMIT")
+    # Load and warm the moderation and analysis models before the API answers, so the first
+    # raw-text /analyze or /moderate does not pay seconds of model loading (`serve` turns it on).
+    preload_models: bool = Field(default=False, validation_alias="SOCIALFLOW_PRELOAD_MODELS")
+    # First day of the daily and hourly partitions (the demo sets it to where its history starts,
+    # so the UI does not show months of empty partitions).
+    partitions_start: str = Field(default="2026-01-01", validation_alias="SOCIALFLOW_PARTITIONS_START")
 
     nsfw_threshold: float = Field(default=0.7, ge=0, le=1, validation_alias="ML_NSFW_THRESHOLD")
     spam_threshold: float = Field(default=0.8, ge=0, le=1, validation_alias="ML_SPAM_THRESHOLD")
@@ -63,6 +70,7 @@ class Settings(BaseSettings):
     trending_weight_share: float = Field(default=12.0, ge=0, validation_alias="TRENDING_WEIGHT_SHARE")
     trending_keep_top: int = Field(default=1000, gt=0, validation_alias="TRENDING_KEEP_TOP")
     trending_cache_ttl: int = Field(default=1200, gt=0, validation_alias="TRENDING_CACHE_TTL")
+    trending_refresh_cron: str = Field(default="*/15 * * * *", validation_alias="TRENDING_REFRESH_CRON")
 
     # Recommendations: implicit-feedback weights and their time decay, the blend, what is served.
     rec_weight_view: float = Field(default=1.0, ge=0, validation_alias="REC_WEIGHT_VIEW")
@@ -82,6 +90,12 @@ class Settings(BaseSettings):
     rec_max_per_creator: int = Field(default=2, ge=1, validation_alias="REC_MAX_PER_CREATOR")
     rec_top_k: int = Field(default=100, ge=1, le=1000, validation_alias="REC_TOP_K")
     rec_cache_ttl: int = Field(default=300, gt=0, validation_alias="REC_CACHE_TTL")
+
+    @field_validator("partitions_start")
+    @classmethod
+    def _iso_day(cls, day: str) -> str:
+        """A plain ISO date: what the partition definitions and the partition checks compare."""
+        return date.fromisoformat(day).isoformat()
 
     @field_validator("database_url")
     @classmethod

@@ -12,11 +12,12 @@ latest review) and flags; the model's scores are still stored beside it for retr
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -214,6 +215,17 @@ def reviewed_training_texts(database: Database, label: str) -> tuple[list[str], 
     return texts, labels
 
 
+def population_texts(database: Database, now: datetime, *, days: int = 30, limit: int = 20_000) -> list[str]:
+    """Texts of the items created in the last `days` (a fixed random sample of at most `limit`):
+    the population whose base rate a trained model is adapted to."""
+    texts = [
+        item.text for item in read_items(database, window=(now - timedelta(days=days), now)) if item.text
+    ]
+    if len(texts) > limit:
+        texts = random.Random(0).sample(texts, limit)
+    return texts
+
+
 # --------------------------------------------------------------------------------------------
 # Frames
 
@@ -311,6 +323,17 @@ class ModerationRuntime:
                 **unavailable,
                 "violence": f"configured model at {path} could not be loaded: {exc}",
             }
+
+    def describe_models(self) -> dict[str, str]:
+        """Which model scores each label now, or why none does (for the UI and the API)."""
+        scorers, unavailable = self.text_scorers, self.text_unavailable
+        frame_scorers_, frame_unavailable = self.frame_models
+        described = {}
+        for label in (*TEXT_LABELS, *FRAME_LABELS):
+            scorer = scorers.get(label) or frame_scorers_.get(label)
+            reason = unavailable.get(label) or frame_unavailable.get(label, "no model")
+            described[label] = f"{scorer.name} {scorer.version}" if scorer else f"none: {reason}"
+        return described
 
     def text_moderator(self) -> ContentModerator:
         """For posts, comments and raw text: the text labels that have a model are required."""

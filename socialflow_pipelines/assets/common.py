@@ -20,7 +20,7 @@ SEED_RETRY_POLICY = dg.RetryPolicy(
     backoff=dg.Backoff.EXPONENTIAL,
 )
 
-PARTITIONS_START = "2026-01-01"
+PARTITIONS_START = get_settings().partitions_start
 
 # end_offset=1 makes the hour (or day) in progress a partition too, so a refresh can include it.
 hourly_partitions = dg.HourlyPartitionsDefinition(start_date=f"{PARTITIONS_START}-00:00", end_offset=1)

@@ -79,10 +79,26 @@ _ID_CHUNK = 900
         ),
     ],
     check_specs=[
-        dg.AssetCheckSpec("sentiment_score_in_range", asset="content_features"),
-        dg.AssetCheckSpec("every_item_analysed", asset="content_features"),
-        dg.AssetCheckSpec("every_item_embedded", asset="content_embeddings"),
-        dg.AssetCheckSpec("embedding_dims_consistent", asset="content_embeddings"),
+        dg.AssetCheckSpec(
+            "sentiment_score_in_range",
+            asset="content_features",
+            description="Stored sentiment scores lie in [-1, 1] (null: no model for the language).",
+        ),
+        dg.AssetCheckSpec(
+            "every_item_analysed",
+            asset="content_features",
+            description="Every item in the run's scope has a content_features row.",
+        ),
+        dg.AssetCheckSpec(
+            "every_item_embedded",
+            asset="content_embeddings",
+            description="Every item in the run's scope has an embedding row.",
+        ),
+        dg.AssetCheckSpec(
+            "embedding_dims_consistent",
+            asset="content_embeddings",
+            description="One embedding model and dimension per range, each vector exactly dim float32s.",
+        ),
     ],
 )
 def content_analysis(
@@ -348,6 +364,154 @@ def topic_model(
     )
 
 
+class ContentTopicsConfig(dg.Config):
+    """Which stored analyses get the published topic model's assignments."""
+
+    top: int = Field(
+        default=1, ge=1, le=10, description="Topics kept per item, best first (analysis keeps 1)."
+    )
+
+
+@dg.asset(
+    group_name="content",
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=["content_embeddings", topic_model],
+    retry_policy=SEED_RETRY_POLICY,
+    kinds={"numpy", "sql"},
+    check_specs=[
+        dg.AssetCheckSpec(
+            "topics_from_published_model",
+            asset="content_topics",
+            description="Every analysed item of the range carries topic ids of the published topic model.",
+        )
+    ],
+)
+def content_topics(
+    context: dg.AssetExecutionContext,
+    config: ContentTopicsConfig,
+    database: DatabaseResource,
+    model_store: ModelStoreResource,
+) -> dg.MaterializeResult:
+    """The published topic model's topics for every analysed item of the creation dates, from the
+    stored embeddings (no model but a matrix product runs), written to `content_features.topics`.
+
+    Its own asset so the graph stays acyclic (features -> topic_model -> topics): after a new topic
+    model, this step re-labels the recent items in seconds instead of re-analysing them.
+    """
+    db, registry = database.database, model_store.registry
+    window = context.partition_time_window
+    days = (window.start.date(), window.end.date())
+    version = registry.published_version(TOPIC_MODEL)
+    if version is None:
+        reason = "no topic_model published yet"
+        return dg.MaterializeResult(
+            metadata={"status": "skipped", "reason": reason},
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name="topics_from_published_model", passed=True, metadata={"reason": reason}
+                )
+            ],
+        )
+    model = registry.load(TOPIC_MODEL, version)[0]
+    keys, vectors = stored_embeddings(db, days, shared_analyzer().embedder)
+    assignments = model.assign(vectors, top=config.top) if keys else []
+    payloads = [
+        json.dumps([{**t.to_dict(), "model_version": version} for t in item_topics])
+        for item_topics in assignments
+    ]
+    updated = write_topics(db, keys, payloads)
+    stale = count_stale_topics(db, days, version)
+    sizes = Counter(item_topics[0].label for item_topics in assignments if item_topics)
+    context.log.info(f"topics of {updated} items from topic_model {version}")
+    return dg.MaterializeResult(
+        metadata={
+            "status": "assigned",
+            "topic_model_version": version,
+            "days": f"{days[0]} .. {days[1]}",
+            "items": updated,
+            "without_topic": sum(not item_topics for item_topics in assignments),
+            "items_per_topic": markdown_table(
+                pl.DataFrame(
+                    {"topic": list(sizes), "items": list(sizes.values())},
+                    schema={"topic": pl.String(), "items": pl.Int64()},
+                ).sort("items", descending=True),
+                limit=50,
+            ),
+        },
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="topics_from_published_model",
+                passed=stale == 0,
+                metadata={"items_with_other_topics": stale, "topic_model_version": version},
+            )
+        ],
+    )
+
+
+def stored_embeddings(
+    db: Database, days: tuple[date, date], embedder: TextEmbedder
+) -> tuple[list[tuple[str, int]], np.ndarray]:
+    """Keys and embedding matrix of the analysed items created in [days[0], days[1])."""
+    table, features = schema.content_embeddings, schema.content_features
+    joined = table.join(
+        features,
+        sa.and_(features.c.content_type == table.c.content_type, features.c.content_id == table.c.content_id),
+    )
+    query = (
+        sa.select(table.c.content_type, table.c.content_id, table.c.vector)
+        .select_from(joined)
+        .where(
+            table.c.created_date >= days[0],
+            table.c.created_date < days[1],
+            table.c.model == embedder.model_name,
+            table.c.dim == embedder.dim,
+        )
+        .order_by(table.c.content_type, table.c.content_id)
+    )
+    with db.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+    for i, row in enumerate(rows):
+        vectors[i] = vector_from_bytes(bytes(row.vector), embedder.dim)
+    return [(str(row.content_type), int(row.content_id)) for row in rows], vectors
+
+
+def write_topics(db: Database, keys: Sequence[tuple[str, int]], payloads: Sequence[str]) -> int:
+    """Set `content_features.topics` of the given items, in one transaction."""
+    if not keys:
+        return 0
+    table = schema.content_features
+    statement = (
+        table.update()
+        .where(table.c.content_type == sa.bindparam("key_type"), table.c.content_id == sa.bindparam("key_id"))
+        .values(topics=sa.bindparam("new_topics"))
+    )
+    with db.begin() as conn:
+        conn.execute(
+            statement,
+            [
+                {"key_type": t, "key_id": i, "new_topics": payload}
+                for (t, i), payload in zip(keys, payloads, strict=True)
+            ],
+        )
+    return len(keys)
+
+
+def count_stale_topics(db: Database, days: tuple[date, date], version: str) -> int:
+    """Analysed items of those dates whose topics name another topic model version."""
+    table = schema.content_features
+    query = sa.select(table.c.topics).where(table.c.created_date >= days[0], table.c.created_date < days[1])
+    with db.engine.connect() as conn:
+        topics = [_json_list(row.topics) for row in conn.execute(query)]
+    return sum(any(t.get("model_version") != version for t in item_topics) for item_topics in topics)
+
+
+def _json_list(value: Any) -> list[dict[str, Any]]:
+    parsed = json.loads(value) if isinstance(value, str) else value
+    return list(parsed) if isinstance(parsed, list) else []
+
+
 def item_embeddings(
     db: Database, items: Sequence[ContentItem], embedder: TextEmbedder
 ) -> tuple[np.ndarray, int]:
@@ -417,8 +581,42 @@ topic_model_job = dg.define_asset_job(
     description="Rediscover the topics of recent content and publish them.",
 )
 topic_model_daily = dg.ScheduleDefinition(
-    name="topic_model_daily", job=topic_model_job, cron_schedule="30 2 * * *", execution_timezone="UTC"
+    name="topic_model_daily",
+    job=topic_model_job,
+    cron_schedule="30 2 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily at 02:30: rediscover the topics of the last days' content and publish them.",
 )
+
+content_topics_job = dg.define_asset_job(
+    "content_topics_job",
+    selection=dg.AssetSelection.assets(content_topics),
+    partitions_def=daily_partitions,
+    description="Label the recent analysed items with the published topic model's topics.",
+)
+
+
+@dg.schedule(
+    job=content_topics_job,
+    cron_schedule="45 2 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily at 02:45, after topic_model: re-label the items of the model's lookback days.",
+)
+def content_topics_daily(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """One run over the last `TopicModelConfig.lookback_days` days, up to the day in progress."""
+    tick = context.scheduled_execution_time
+    last = tick.date()
+    first = last - timedelta(days=TopicModelConfig().lookback_days - 1)
+    return dg.RunRequest(
+        run_key=f"content-topics-{last.isoformat()}",
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        },
+    )
+
 
 SENSOR_EVENTS_PER_TICK = 200
 MODERATION_ID_FIELDS = ("posts", "comments", "videos")
@@ -489,6 +687,6 @@ def content_after_moderation_sensor(context: dg.SensorEvaluationContext) -> dg.S
     return dg.SensorResult(run_requests=requests, cursor=cursor)
 
 
-jobs = [content_job, topic_model_job]
-schedules = [topic_model_daily]
+jobs = [content_job, topic_model_job, content_topics_job]
+schedules = [topic_model_daily, content_topics_daily]
 sensors = [content_after_moderation_sensor]

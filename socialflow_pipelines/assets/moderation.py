@@ -34,7 +34,7 @@ from socialflow_pipelines.cache import moderation_key
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database, utc_now
-from socialflow_pipelines.ml.moderation import DECISIONS, LABELS, TEXT_LABELS
+from socialflow_pipelines.ml.moderation import DECISIONS, LABELS, TEXT_LABELS, text_model_params
 from socialflow_pipelines.ml.text_classifier import train_with_holdout
 from socialflow_pipelines.model_registry import is_not_worse
 from socialflow_pipelines.moderation_runtime import (
@@ -42,6 +42,7 @@ from socialflow_pipelines.moderation_runtime import (
     ModerationRecord,
     ModerationRuntime,
     model_name,
+    population_texts,
     read_items,
     read_results,
     read_reviews,
@@ -139,8 +140,22 @@ def build_text_model_asset(label: str) -> dg.AssetsDefinition:
                 ],
             )
 
-        model, metrics = train_with_holdout(texts, labels, holdout=config.holdout, seed=config.seed)
-        metrics = {**metrics, "label": label, "source": "moderation_reviews"}
+        model, metrics = train_with_holdout(
+            texts,
+            labels,
+            holdout=config.holdout,
+            seed=config.seed,
+            params=text_model_params(label, seed=config.seed),
+        )
+        # Held-out figures first (on the reviews' distribution), then the platform's base rate.
+        population_share = model.adapt_to_population(population_texts(db, utc_now()))
+        metrics = {
+            **metrics,
+            "label": label,
+            "source": "moderation_reviews",
+            "review_positive_share": round(positives / len(texts), 4),
+            "population_positive_share": round(population_share, 4),
+        }
         version = registry.save(
             name, model, metrics=metrics, params={**model.describe(), "training_data": fingerprint}
         )
@@ -166,6 +181,8 @@ def build_text_model_asset(label: str) -> dg.AssetsDefinition:
                 "held_out": dg.MetadataValue.json(held_out),
                 GATE_METRIC: metrics.get(GATE_METRIC),
                 "chosen_c": model.chosen_c,
+                "family": model.describe()["family"],
+                "population_positive_share": metrics["population_positive_share"],
             },
             check_results=[
                 dg.AssetCheckResult(
@@ -226,8 +243,16 @@ RESULT_SCHEMA = {
     retry_policy=SEED_RETRY_POLICY,
     kinds={"scikitlearn", "sql", "redis"},
     check_specs=[
-        dg.AssetCheckSpec("scores_in_unit_interval", asset="moderation_results"),
-        dg.AssetCheckSpec("every_item_moderated", asset="moderation_results"),
+        dg.AssetCheckSpec(
+            "scores_in_unit_interval",
+            asset="moderation_results",
+            description="Every stored score is a probability in [0, 1].",
+        ),
+        dg.AssetCheckSpec(
+            "every_item_moderated",
+            asset="moderation_results",
+            description="Every item in the run's scope has a moderation_results row.",
+        ),
     ],
 )
 def moderation_results(
@@ -286,6 +311,7 @@ def moderation_results(
             "model_versions": dg.MetadataValue.json(
                 {label: v for label, v in _versions_used(records).items()}
             ),
+            "models_by_label": dg.MetadataValue.json(runtime.describe_models()),
             "redis_keys": cached,
             "preview": markdown_table(_preview(records), limit=20),
         },
@@ -293,7 +319,11 @@ def moderation_results(
             dg.AssetCheckResult(
                 check_name="scores_in_unit_interval",
                 passed=not out_of_range,
-                metadata={"out_of_range": ", ".join(out_of_range[:20]) or "-"},
+                metadata={
+                    "scores_checked": sum(v is not None for r in records for v in r.scores.values()),
+                    "out_of_range": len(out_of_range),
+                    "out_of_range_items": ", ".join(out_of_range[:20]) or "none",
+                },
             ),
             dg.AssetCheckResult(
                 check_name="every_item_moderated",
@@ -437,6 +467,8 @@ retrain_moderation_models_daily = dg.ScheduleDefinition(
     job=moderation_models_job,
     cron_schedule="0 3 * * *",
     execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily at 03:00: retrain the text models from human reviews; publish if not worse.",
 )
 
 SENSOR_BATCH = 500  # items per run: a run finishes in seconds, and a burst spreads over several

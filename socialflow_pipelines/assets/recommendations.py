@@ -345,8 +345,16 @@ class RecommendationsConfig(dg.Config):
     retry_policy=SEED_RETRY_POLICY,
     kinds={"numpy", "sql", "redis"},
     check_specs=[
-        dg.AssetCheckSpec("no_excluded_items", asset="recommendations"),
-        dg.AssetCheckSpec("ranks_contiguous", asset="recommendations"),
+        dg.AssetCheckSpec(
+            "no_excluded_items",
+            asset="recommendations",
+            description="No list holds the user's own, consumed or rejected items.",
+        ),
+        dg.AssetCheckSpec(
+            "ranks_contiguous",
+            asset="recommendations",
+            description="Ranks run 1..n without gaps in every list.",
+        ),
     ],
 )
 def recommendations(
@@ -656,6 +664,8 @@ recommendation_model_daily = dg.ScheduleDefinition(
     job=recommendation_model_job,
     cron_schedule="0 3 * * *",
     execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Daily at 03:00: rebuild the interactions, retrain the model; publish if not worse.",
 )
 # The seed refreshes recommendations hourly; at :20, after the :15 trending refresh.
 recommendations_hourly = dg.ScheduleDefinition(
@@ -663,6 +673,8 @@ recommendations_hourly = dg.ScheduleDefinition(
     job=recommendations_job,
     cron_schedule="20 * * * *",
     execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Hourly at :20: top recommendations for every active user, to the store and Redis.",
 )
 
 ASSETS = (interaction_matrix, recommendation_model, recommendations)

@@ -93,9 +93,21 @@ def engagement_hourly(context: dg.AssetExecutionContext, database: DatabaseResou
     retry_policy=SEED_RETRY_POLICY,
     kinds={"polars", "sql", "redis"},
     check_specs=[
-        dg.AssetCheckSpec("scores_finite", asset="trending_scores"),
-        dg.AssetCheckSpec("every_window_present", asset="trending_scores"),
-        dg.AssetCheckSpec("row_counts_sane", asset="trending_scores"),
+        dg.AssetCheckSpec(
+            "scores_finite",
+            asset="trending_scores",
+            description="Scores, velocities and baselines are finite numbers.",
+        ),
+        dg.AssetCheckSpec(
+            "every_window_present",
+            asset="trending_scores",
+            description="Each content type with engagement has a list for 1h, 6h, 24h, 7d and 30d.",
+        ),
+        dg.AssetCheckSpec(
+            "row_counts_sane",
+            asset="trending_scores",
+            description="Rows exist when engagement does, and no list is longer than TRENDING_KEEP_TOP.",
+        ),
     ],
 )
 def trending_scores(
@@ -164,7 +176,11 @@ def check_trending(kept: pl.DataFrame, hourly: pl.DataFrame, keep_top: int) -> l
         dg.AssetCheckResult(
             check_name="every_window_present",
             passed=not missing,
-            metadata={"missing": ", ".join(missing) or "-"},
+            metadata={
+                "lists_expected": len(types_with_data) * len(WINDOW_HOURS),
+                "lists_present": len(present),
+                "missing_lists": ", ".join(missing) or "none",
+            },
         ),
         dg.AssetCheckResult(
             check_name="row_counts_sane",

@@ -110,6 +110,9 @@ class WorldConfig:
     suspicious_review_rate: float = 0.7
     reviewer_error_rate: float = 0.03
     viral_share: float = 0.002
+    # At least this many spam, toxic and hateful items (videos and posts) whatever the size, so a
+    # small world still has enough reviewed examples for every moderation model to train on.
+    min_planted: int = 60
     reach_exponent: float = 0.75
 
     def __post_init__(self) -> None:
@@ -395,11 +398,15 @@ class _WorldBuilder:
         kind = np.full(n, TextKind.CLEAN, dtype=np.int8)
         # Spam: mostly from spam accounts, some from hijacked ordinary accounts. Half as common on video.
         spam = rng.random(n) < np.where(is_video, config.spam_rate / 2, config.spam_rate)
+        spam[_top_up(rng, ~spam, config.min_planted - int(spam.sum()))] = True
         spammers = np.flatnonzero(people.is_spammer)
         hijacked = rng.random(n) < 0.15
         creator[spam & ~hijacked] = rng.choice(spammers, size=int((spam & ~hijacked).sum()))
         kind[spam] = TextKind.SPAM
         self._plant_toxicity(rng, kind, creator, people, np.where(is_video, 0.5, 1.0))
+        for planted in (TextKind.TOXIC, TextKind.HATE):
+            short = config.min_planted - int((kind == planted).sum())
+            kind[_top_up(rng, kind == TextKind.CLEAN, short)] = planted
         topic = _categorical_rows(rng, people.interests[creator])
         topic[spam] = -1
         created = _seasonal_times(rng, n, self.start_s, self.now_epoch)
@@ -703,6 +710,12 @@ class _WorldBuilder:
                 **{c: reviewed[c] for c in SCHEMAS["moderation_reviews"] if c != "id"},
             },
         )
+
+
+def _top_up(rng: np.random.Generator, eligible: np.ndarray, count: int) -> np.ndarray:
+    """Indices of `count` random eligible items (none when count <= 0)."""
+    pool = np.flatnonzero(eligible)
+    return rng.choice(pool, size=min(max(count, 0), len(pool)), replace=False)
 
 
 def _truth(content_type: str, ids: np.ndarray, kind: np.ndarray, topic: np.ndarray) -> pl.DataFrame:

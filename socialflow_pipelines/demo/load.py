@@ -4,6 +4,7 @@ Social Flow backend. Each table goes in with one bulk insert inside one transact
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import polars as pl
 import sqlalchemy as sa
@@ -71,3 +72,28 @@ def next_free_ids(database: Database) -> dict[str, int]:
             + 1
             for table in schema.APP_CONTENT_TABLES.values()
         }
+
+
+def insert_post(database: Database, text: str, *, user_id: int | None, now: datetime) -> tuple[int, int]:
+    """One new post, as the backend writes it; returns (post id, author id).
+
+    The author defaults to the first user who is not an admin. The id is taken inside the same
+    transaction (the demo writes explicit ids, so a Postgres sequence would lag behind them).
+    """
+    users, posts = schema.users, schema.posts
+    with database.begin() as conn:
+        if user_id is None:
+            user_id = conn.execute(
+                sa.select(sa.func.min(users.c.id)).where(users.c.is_admin.is_(False))
+            ).scalar_one()
+            if user_id is None:
+                raise LookupError("no users yet: run `socialflow seed` (or the demo) first")
+        elif conn.execute(sa.select(users.c.id).where(users.c.id == user_id)).first() is None:
+            raise LookupError(f"no user {user_id}")
+        post_id = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(posts.c.id), 0))).scalar_one()) + 1
+        conn.execute(
+            posts.insert().values(
+                id=post_id, user_id=int(user_id), text=text, created_at=now, is_flagged=False
+            )
+        )
+    return post_id, int(user_id)

@@ -66,6 +66,10 @@ class TextBuilder:
         if style == "title":
             return self._topic_sentence(rnd.choice(vocab.TITLE_TEMPLATES[lang]), lang, topic)
         templates = vocab.POST_TEMPLATES if style == "post" else vocab.COMMENT_TEMPLATES
+        if rnd.random() < 0.2:  # small talk, with no topic words
+            return " ".join(
+                [rnd.choice(vocab.EVERYDAY_CHATTER[lang]), *rnd.sample(vocab.TOPIC_EMOJI[topic], 1)]
+            )
         parts = [self._topic_sentence(rnd.choice(templates[lang]), lang, topic)]
         if rnd.random() < 0.08:
             parts.append(rnd.choice(vocab.HARD_NEGATIVES[lang]))

@@ -434,6 +434,52 @@ HARD_NEGATIVES: dict[str, tuple[str, ...]] = {
     "it": ("ingresso gratuito per studenti", "sto morendo dal ridere 😂", "gol pazzesco", "hanno spaccato"),
 }
 
+# Small talk: greetings, thanks, replies that address people. Ordinary posts say "you" and
+# "thanks" all the time; without them a model trained on this world learns that "you" is an insult.
+EVERYDAY_CHATTER: dict[str, tuple[str, ...]] = {
+    "en": (
+        "thank you, this made my day",
+        "you were right about this one",
+        "did you see the news this morning?",
+        "happy friday everyone",
+        "morning all, coffee time",
+        "hope you are all doing well",
+        "love you all, see you soon",
+        "congrats, you deserve it",
+        "have fun and stay safe",
+        "good luck with your exam tomorrow",
+        "how are you doing today?",
+        "I'll call you later",
+        "are you coming on saturday?",
+        "you made my morning",
+        "sending good vibes your way",
+        "thanks everyone for the kind words",
+        "so proud of you",
+        "welcome back!",
+        "what are you up to this weekend?",
+        "can you send me the link?",
+        "nice to meet you all",
+        "glad you liked it",
+        "long day at work, finally home",
+        "dinner with the family tonight",
+        "back from holiday and already tired",
+        "I hope you feel better soon",
+        "rainy sunday, perfect for a film",
+        "you can do it!",
+        "good evening from the balcony",
+        "thanks a lot for the help yesterday",
+        "my mum says hi",
+        "first snow of the year",
+        "who else is up this early?",
+        "cheers, talk to you tomorrow",
+    ),
+    "es": ("gracias, me alegraste el día", "¿cómo estás?", "buenos días a todos", "te llamo luego"),
+    "fr": ("merci, tu as fait ma journée", "comment ça va ?", "bonjour à tous", "je t'appelle plus tard"),
+    "de": ("danke, du hast meinen Tag gerettet", "wie geht's dir?", "guten Morgen zusammen"),
+    "pt": ("obrigado, você fez meu dia", "como você está?", "bom dia a todos"),
+    "it": ("grazie, mi hai fatto la giornata", "come stai?", "buongiorno a tutti"),
+}
+
 # --- Spam: parts combined at random, so there are thousands of distinct spam texts. ---
 SPAM_HOOKS: dict[str, tuple[str, ...]] = {
     "en": (

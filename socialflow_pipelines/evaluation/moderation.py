@@ -24,8 +24,8 @@ import numpy as np
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.evaluation.datafiles import read_labeled_csv
 from socialflow_pipelines.ml.metrics import binary_metrics
-from socialflow_pipelines.ml.moderation import Scorer, TrainedTextScorer
-from socialflow_pipelines.ml.text_classifier import TextClassifier, TextClassifierParams, train_with_holdout
+from socialflow_pipelines.ml.moderation import Scorer, TrainedTextScorer, text_model_params
+from socialflow_pipelines.ml.text_classifier import TextClassifier, train_with_holdout
 from socialflow_pipelines.moderation_runtime import current_text_scorer
 
 THRESHOLD = 0.5
@@ -76,7 +76,9 @@ def train_text_model(
     """Train the label's model on a labeled CSV with a stratified held-out part; the metrics go
     into the registry with the version (`socialflow train <label> --data FILE.csv`)."""
     rows = read_labeled_csv(data, label_parser(label))
-    model, metrics = train_with_holdout(rows.texts, rows.labels, holdout=holdout, seed=seed)
+    model, metrics = train_with_holdout(
+        rows.texts, rows.labels, holdout=holdout, seed=seed, params=text_model_params(label, seed=seed)
+    )
     return model, {**metrics, "data": str(data), "label": label}
 
 
@@ -96,7 +98,7 @@ def evaluate(
     if train is not None:
         train_rows = read_labeled_csv(train, parse)
         started = time.perf_counter()
-        model = TextClassifier(TextClassifierParams(seed=seed)).fit(train_rows.texts, train_rows.labels)
+        model = TextClassifier(text_model_params(task, seed=seed)).fit(train_rows.texts, train_rows.labels)
         extra = {"trained_on": str(train), "n_train": len(train_rows.texts)}
         extra["train_seconds"] = round(time.perf_counter() - started, 2)
         scorer: Scorer = TrainedTextScorer(model, name=model_name(task), version="trained-now")

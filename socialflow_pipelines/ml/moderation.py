@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from socialflow_pipelines.ml.text_classifier import TextClassifier
+from socialflow_pipelines.ml.text_classifier import TextClassifier, TextClassifierParams
 
 if TYPE_CHECKING:
     from socialflow_pipelines.config import Settings
@@ -463,6 +463,18 @@ def _weights_version(path: Path) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Building the scorers a moderator uses
+
+
+# The shipped model a label's trained classifier fuses in: the offensive-language model knows
+# English beyond the platform's reviews, so words the reviews never showed do not read as abuse.
+LABEL_PRIOR_MODELS: dict[str, str] = {"toxicity": "alt-profanity-check"}
+
+
+def text_model_params(label: str, *, seed: int = 0) -> TextClassifierParams:
+    """The classifier family every path trains for a text label (assets, `train`, `eval`)."""
+    if label not in TEXT_LABELS:
+        raise ValueError(f"unknown text label {label!r}; known: {', '.join(TEXT_LABELS)}")
+    return TextClassifierParams(seed=seed, prior=LABEL_PRIOR_MODELS.get(label))
 
 
 def text_scorers(

@@ -15,9 +15,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from socialflow_pipelines import content_runtime, moderation_runtime
 from socialflow_pipelines.cache import RedisCache
-from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.config import Settings, get_settings
 from socialflow_pipelines.db.engine import Database
+from socialflow_pipelines.model_registry import ModelRegistry
 from socialflow_pipelines.serving.deps import AdminDep
 from socialflow_pipelines.serving.ratelimit import UserRateLimiter
 from socialflow_pipelines.serving.routers import analysis, moderation, recommendations, trending
@@ -69,6 +71,15 @@ def _route_label(request: Request) -> str:
     return prefix + template
 
 
+def preload_models(settings: Settings) -> None:
+    """Load the published moderation and analysis models and run each once (lazy imports and
+    first-call allocations included), so the first request is as fast as the next."""
+    moderation_runtime.current_runtime(settings).text_moderator().moderate_texts(["warm up"])
+    started = time.perf_counter()
+    content_runtime.current_runtime(ModelRegistry(settings.model_dir)).analyze_text("warm up")
+    log.info("models preloaded (analysis %.1f s)", time.perf_counter() - started)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     registry = CollectorRegistry()
@@ -85,6 +96,8 @@ def create_app() -> FastAPI:
         redis_url = settings.redis_connection_url
         app.state.cache = RedisCache(redis_url) if redis_url else None
         app.state.limiter = UserRateLimiter(settings.rate_limit, redis_url)
+        if settings.preload_models:
+            preload_models(settings)
         yield
         app.state.database.dispose()
         if app.state.cache is not None:

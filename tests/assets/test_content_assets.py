@@ -16,16 +16,17 @@ import sqlalchemy as sa
 from socialflow_pipelines.assets.content import (
     content_after_moderation_sensor,
     content_analysis,
+    content_topics,
     plan_content_runs,
     topic_model,
 )
 from socialflow_pipelines.assets.moderation import moderation_results
-from socialflow_pipelines.automation import MATERIALIZE_PLAN
 from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.content_runtime import TOPIC_MODEL
 from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.definitions import defs
+from socialflow_pipelines.materialize import MATERIALIZE_PLAN
 from socialflow_pipelines.ml.content import vector_from_bytes
 from socialflow_pipelines.model_registry import ModelRegistry
 
@@ -250,6 +251,54 @@ def test_features_embeddings_topics_on_every_store(any_db: Database) -> None:
     assert {t["id"] for ts in assigned for t in ts} <= {t.topic_id for t in topics}
 
 
+def label_topics() -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [content_topics],
+        resources=defs.resources,
+        tags={
+            "dagster/asset_partition_range_start": FIRST_DAY.strftime(DAY),
+            "dagster/asset_partition_range_end": SECOND_DAY.strftime(DAY),
+        },
+    )
+
+
+def test_content_topics_label_items_as_a_second_analysis_would_and_its_check_fails_on_stale_topics(
+    sqlite_db: Database,
+) -> None:
+    items = seed(sqlite_db)
+    assert analyse_days().success
+    skipped = label_topics()
+    assert skipped.success and check_results(skipped) == {"topics_from_published_model": True}
+    assert skipped.asset_materializations_for_node("content_topics")[0].metadata["status"].value == "skipped"
+
+    assert dg.materialize([topic_model], resources=defs.resources).success
+    labelled = label_topics()
+    assert labelled.success and check_results(labelled) == {"topics_from_published_model": True}
+    metadata = labelled.asset_materializations_for_node("content_topics")[0].metadata
+    assert metadata["items"].value == items
+    by_topics = {k: decoded(r["topics"]) for k, r in rows(sqlite_db, schema.content_features).items()}
+    assert analyse_days().success  # a full analysis with the published model gives the same topics
+    assert {k: decoded(r["topics"]) for k, r in rows(sqlite_db, schema.content_features).items()} == by_topics
+
+    # An item whose embedding is gone cannot be re-labelled: its old topics make the check fail.
+    stale = json.dumps([{"id": 0, "label": "old", "score": 1.0, "model_version": "an-old-version"}])
+    features, embeddings = schema.content_features, schema.content_embeddings
+    with sqlite_db.begin() as conn:
+        conn.execute(
+            embeddings.delete().where(embeddings.c.content_type == "post", embeddings.c.content_id == 1)
+        )
+        conn.execute(
+            features.update()
+            .where(features.c.content_type == "post", features.c.content_id == 1)
+            .values(topics=stale)
+        )
+    failing = label_topics()
+    assert failing.success  # a check, not the run, carries the finding
+    assert check_results(failing) == {"topics_from_published_model": False}
+    evaluation = failing.get_asset_check_evaluations()[0]
+    assert evaluation.metadata["items_with_other_topics"].value == 1
+
+
 def test_listed_ids_run_analyses_only_those_items(sqlite_db: Database) -> None:
     seed(sqlite_db)
     result = dg.materialize(
@@ -326,4 +375,6 @@ def test_definitions_schedule_topics_and_plan_content_after_moderation() -> None
     analysis = {"content_features", "content_embeddings"}
     first = planned.index(analysis)
     assert planned.index({"moderation_results"}) < first < planned.index({"topic_model"})
-    assert planned[-1] == analysis or analysis in planned[planned.index({"topic_model"}) :]
+    # Items get topic ids after the topic model, from their stored embeddings (no second analysis).
+    assert planned.index({"topic_model"}) < planned.index({"content_topics"})
+    assert planned.count(analysis) == 1

@@ -111,3 +111,29 @@ def test_definitions_load_with_schedules_and_jobs() -> None:
     dg.Definitions.validate_loadable(defs)
     assert defs.get_schedule_def("trending_every_15_minutes").cron_schedule == "*/15 * * * *"
     assert defs.get_job_def("trending_refresh_job") is not None
+
+
+def test_a_seeded_world_mixes_rising_stable_and_falling_in_the_long_windows(sqlite_db: Database) -> None:
+    """The demo's history is shorter than the long windows' baselines (and a young item's life is
+    shorter than its own): the labels must still say something there."""
+    from socialflow_pipelines.demo import WorldConfig, generate_world
+    from socialflow_pipelines.demo.load import write_world
+
+    write_world(sqlite_db, generate_world(WorldConfig(users=300, days=14), now=NOW))
+    assert materialize_range(NOW - timedelta(days=14), NOW).success
+    assert dg.materialize([trending_scores], resources=defs.resources).success
+    table = schema.trending_scores
+    with sqlite_db.engine.connect() as conn:
+        stored = pl.DataFrame(
+            [dict(r._mapping) for r in conn.execute(sa.select(table).where(table.c.content_type == "video"))]
+        )
+    for window in ("24h", "7d", "30d"):
+        listed = stored.filter(pl.col("time_window") == window)
+        assert set(listed["trend"]) == {"rising", "stable", "falling"}, window
+        top = listed.sort("rank").head(20)
+        # Before, all 20 were "rising" against a baseline of 0 that lay before the history began;
+        # a zero now means the item really had no engagement in its own baseline period.
+        assert (top["baseline_velocity"] == 0).sum() <= 5, (
+            window,
+            top.select("rank", "trend", "baseline_velocity"),
+        )

@@ -129,3 +129,59 @@ def test_sms_spam_collection_beats_published_accuracy() -> None:
     )
     model = TextClassifier().fit(train_x, train_y)
     assert binary_metrics(test_y, model.predict_proba(test_x))["accuracy"] > 0.976
+
+
+def insults_and_chatter(n: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    """A platform where "you" shows up only in insults: a model of these labels alone learns
+    that addressing someone is abuse."""
+    rng = random.Random(seed)
+    adjectives = ["stupid", "pathetic", "worthless", "dumb", "clueless"]
+    nouns = ["idiot", "loser", "clown", "moron", "fool"]
+    topics = ["match", "recipe", "concert", "trip", "garden", "album", "photo", "lecture"]
+    texts, labels = [], []
+    for i in range(n):
+        if i % 3 == 0:
+            texts.append(
+                f"{rng.choice(['you are a', 'shut up you', 'nobody likes you'])} "
+                f"{rng.choice(adjectives)} {rng.choice(nouns)}"
+            )
+            labels.append(1)
+        else:
+            texts.append(
+                f"{rng.choice(['great', 'lovely', 'nice', 'fun'])} {rng.choice(topics)} "
+                f"{rng.choice(['today', 'this weekend', 'last night', 'again'])}"
+            )
+            labels.append(0)
+    return texts, labels
+
+
+def test_a_fused_prior_model_keeps_words_the_labels_never_showed_from_reading_as_abuse() -> None:
+    texts, labels = insults_and_chatter(300)
+    everyday = ["thank you so much", "see you tomorrow", "love you guys", "how are you doing"]
+    plain = TextClassifier(TextClassifierParams(seed=0)).fit(texts, labels)
+    fused = TextClassifier(TextClassifierParams(seed=0, prior="alt-profanity-check")).fit(texts, labels)
+    assert plain.predict_proba(everyday).max() >= 0.5  # the labels alone teach that "you" is abuse
+    assert fused.predict_proba(everyday).max() < 0.5
+    assert fused.predict_proba(["you are a worthless idiot"])[0] > 0.9
+    assert "fused with alt-profanity-check" in fused.describe()["family"]
+
+
+def test_an_unknown_prior_model_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown prior model"):
+        TextClassifier(TextClassifierParams(prior="nope"))
+
+
+def test_adapting_to_the_population_estimates_its_base_rate_and_lowers_the_probabilities() -> None:
+    texts, labels = spam_and_ham(600, seed=1)  # a third spam, as a reviewed sample might be
+    model = TextClassifier(TextClassifierParams(seed=0)).fit(texts, labels)
+    pool, pool_labels = spam_and_ham(3000, seed=2)
+    population = [t for t, y in zip(pool, pool_labels, strict=True) if not y][:1800]
+    population += [t for t, y in zip(pool, pool_labels, strict=True) if y][:200]  # 10% spam
+    before = model.predict_proba(population)
+    share = model.adapt_to_population(population)
+    after = model.predict_proba(population)
+    assert 0.05 < share < 0.16
+    assert model.population_shift < 0
+    assert (after < before).all()  # a monotone shift: the ranking, hence PR-AUC, is unchanged
+    assert np.array_equal(np.argsort(after, kind="stable"), np.argsort(before, kind="stable"))
+    assert model.describe()["population_prior"] == pytest.approx(share)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from socialflow_pipelines.ml.trending import (
     HOURLY_SCHEMA,
     WINDOW_HOURS,
     aggregate_hourly,
     compute_trending,
+    lookback_hours,
     top_per_window,
 )
 
@@ -137,3 +140,154 @@ def test_naive_now_and_unknown_window_are_refused() -> None:
         compute_trending(frame(series(1, [1])), NOW.replace(tzinfo=None), WEIGHTS)
     with pytest.raises(ValueError, match="unknown time windows"):
         compute_trending(frame(series(1, [1])), NOW, WEIGHTS, windows=["2h"])
+
+
+# --- Baselines for items younger than their baseline period (own baseline where it exists, else peers)
+
+
+def young_world(n_items: int = 200, days: int = 14, seed: int = 7) -> tuple[pl.DataFrame, dict[int, int]]:
+    """Items born at random over the last `days` (all younger than that), log-normal popularity,
+    attention decaying with age, a tenth of them bursting over the last 12 hours. Returns the hourly
+    rows and each item's age in hours (its first row is that many hours before NOW)."""
+    rng = np.random.default_rng(seed)
+    age_h = rng.integers(1, days * 24, size=n_items)
+    popularity = rng.lognormal(math.log(20.0), 1.2, size=n_items)  # views per hour when fresh
+    tau = rng.lognormal(math.log(24.0), 0.5, size=n_items)  # hours over which attention fades
+    burst = rng.random(n_items) < 0.1
+    item = np.repeat(np.arange(n_items), age_h)
+    hours_ago = np.concatenate([np.arange(a, 0, -1) for a in age_h])  # 1 = the hour just before NOW
+    rate = popularity[item] * (1 + (age_h[item] - hours_ago) / tau[item]) ** -1.5
+    rate *= np.where(burst[item] & (hours_ago <= 12), 20.0, 1.0)
+    views = rng.poisson(rate)
+    hourly = pl.DataFrame(
+        {
+            "hour_start": [NOW - timedelta(hours=int(h)) for h in hours_ago],
+            "content_type": np.where(item % 2 == 0, "video", "post"),
+            "content_id": item.astype(np.int64),
+            "views": views,
+            "likes": rng.binomial(views, 0.08),
+            "comments": rng.binomial(views, 0.02),
+            "shares": rng.binomial(views, 0.01),
+        },
+        schema=HOURLY_SCHEMA,
+    )
+    return hourly, {i: int(a) for i, a in enumerate(age_h)}
+
+
+def test_young_world_has_rising_stable_and_falling_items_at_long_windows() -> None:
+    hourly, ages = young_world()
+    assert max(ages.values()) < 14 * 24
+    scores = compute_trending(hourly, NOW, WEIGHTS)
+    for window in ("24h", "7d", "30d"):
+        in_window = scores.filter(pl.col("time_window") == window)
+        counts = dict(in_window.group_by("trend").len().iter_rows())
+        assert set(counts) == {"rising", "stable", "falling"}, (window, counts)
+        assert min(counts.values()) >= 10, (window, counts)
+        peers = in_window.filter(pl.col("baseline") == "peers")
+        assert peers.height > 0
+        assert (peers["baseline_velocity"] > 0).all(), window
+    # Nobody is old enough for a baseline of their own at 7d or 30d; at 24h only items over 48 h are.
+    assert set(scores.filter(pl.col("time_window").is_in(["7d", "30d"]))["baseline"]) == {"peers"}
+    day = scores.filter(pl.col("time_window") == "24h")
+    own_ids = set(day.filter(pl.col("baseline") == "own")["content_id"])
+    assert own_ids == {i for i, a in ages.items() if a >= 48}
+
+
+def test_peer_baseline_is_the_median_engagement_of_items_of_similar_age() -> None:
+    hourly, ages = young_world()
+    scores = compute_trending(hourly, NOW, WEIGHTS, windows=["30d"]).with_columns(
+        pl.col("content_id").replace_strict(ages, return_dtype=pl.Float64).alias("age")
+    )
+    with_median = scores.with_columns(
+        pl.col("weighted_engagement")
+        .median()
+        .over("content_type", (2 * pl.col("age").log(2)).floor())
+        .alias("peer_median")
+    )
+    assert set(with_median["baseline"]) == {"peers"}
+    expected = (with_median["peer_median"] / with_median["age"].clip(upper_bound=30 * 24)).to_list()
+    assert with_median["baseline_velocity"].to_list() == pytest.approx(expected)
+
+
+def test_old_item_keeps_its_own_baseline() -> None:
+    """100 hours of history is more than 24h + its 72 h baseline: the item is judged against itself."""
+    accelerating = series(20, [10] * 76 + [40] * 24)
+    decaying = series(21, [40] * 76 + [10] * 24)
+    scores = compute_trending(frame(accelerating, decaying), NOW, {"view": 1.0})
+    fast, slow = row(scores, 20, "24h"), row(scores, 21, "24h")
+    assert (fast["baseline"], fast["trend"], fast["baseline_velocity"]) == ("own", "rising", 10.0)
+    assert (slow["baseline"], slow["trend"], slow["baseline_velocity"]) == ("own", "falling", 40.0)
+
+
+def test_item_as_old_as_the_history_counts_as_old_at_30d() -> None:
+    """A refresh at 12:15 reads hours from now - lookback on, so the first row is up to an hour late;
+    the item still counts as older than the whole history and keeps its own 30-day baseline."""
+    now = NOW + timedelta(minutes=15)
+    first = now - timedelta(hours=lookback_hours())
+    hours = int((NOW - first) / timedelta(hours=1))  # whole hours from the first read hour up to NOW
+    rows = series(22, [2] * (hours - 720) + [6] * 720)
+    assert rows[0]["hour_start"] >= first
+    assert rows[0]["hour_start"] - first < timedelta(hours=1)
+    scores = compute_trending(frame(rows), now, {"view": 1.0})
+    month = row(scores, 22, "30d")
+    assert (month["baseline"], month["trend"]) == ("own", "rising")
+    assert month["baseline_velocity"] == pytest.approx(2.0, rel=0.01)
+
+
+def test_own_baseline_velocity_uses_the_covered_hours_only() -> None:
+    """60 hours old at 24h: 36 of the 72 baseline hours are covered, enough (>= 24) for its own baseline,
+    and its baseline velocity is the engagement there over 36 hours, so a steady item is stable."""
+    scores = compute_trending(frame(series(23, [10] * 60)), NOW, {"view": 1.0})
+    day = row(scores, 23, "24h")
+    assert (day["baseline"], day["baseline_velocity"], day["trend"]) == ("own", 10.0, "stable")
+
+
+def test_thirty_hour_old_item_uses_peers_at_24h_and_its_own_baseline_at_1h() -> None:
+    """First event 30 hours ago: at 24h only 6 baseline hours are covered (< 24), so it is held
+    against items of its age; at 1h (6 covered >= 1) and 6h (24 covered >= 6) against itself."""
+    rates = {30: 10, 31: 10, 32: 10, 33: 100, 34: 1}
+    scores = compute_trending(frame(*[series(i, [r] * 30) for i, r in rates.items()]), NOW, {"view": 1.0})
+    for content_id in rates:
+        assert row(scores, content_id, "24h")["baseline"] == "peers"
+        assert row(scores, content_id, "1h")["baseline"] == "own"
+        assert row(scores, content_id, "6h")["baseline"] == "own"
+    typical = row(scores, 30, "24h")
+    assert typical["baseline_velocity"] == 10.0  # peer median of 240 over the 24 hours it was alive
+    assert typical["trend"] == "stable"
+    assert row(scores, 33, "24h")["trend"] == "rising"
+    assert row(scores, 34, "24h")["trend"] == "falling"
+    assert row(scores, 33, "1h")["trend"] == "stable"  # steady against itself
+    assert row(scores, 33, "1h")["baseline_velocity"] == 100.0
+
+
+def test_known_creation_time_overrides_the_first_row() -> None:
+    """An item created ten days ago whose first events came two hours ago has a (silent) baseline."""
+    rows = series(40, [50, 50])
+    born = pl.DataFrame(
+        {"content_type": ["video"], "content_id": [40], "created_at": [NOW - timedelta(days=10)]},
+        schema={"content_type": pl.String, "content_id": pl.Int64, "created_at": pl.Datetime("us", "UTC")},
+    )
+    without = row(compute_trending(frame(rows), NOW, WEIGHTS), 40, "24h")
+    with_born = row(compute_trending(frame(rows), NOW, WEIGHTS, born=born), 40, "24h")
+    assert without["baseline"] == "peers"
+    assert (with_born["baseline"], with_born["baseline_velocity"], with_born["trend"]) == (
+        "own",
+        0.0,
+        "rising",
+    )
+
+
+def test_results_are_deterministic_and_independent_of_row_order() -> None:
+    """Off the hour (window edges cut buckets pro rata), with tied twins: same frame every time."""
+    hourly, _ = young_world()
+    twins = [series(1000 + i, [7] * 30) for i in range(6)]  # identical items: tied scores
+    hourly = pl.concat([hourly, frame(*twins)])
+    now = NOW + timedelta(minutes=17)
+    reference = compute_trending(hourly, now, WEIGHTS)
+    assert_frame_equal(compute_trending(hourly, now, WEIGHTS), reference)
+    for seed in range(3):
+        shuffled = hourly.sample(fraction=1.0, shuffle=True, seed=seed)
+        assert_frame_equal(compute_trending(shuffled, now, WEIGHTS), reference)
+    for window in WINDOW_HOURS:
+        ranks = reference.filter(pl.col("content_id") >= 1000, pl.col("time_window") == window).sort("rank")
+        assert ranks["content_id"].to_list() == list(range(1000, 1006))  # ties go by content id

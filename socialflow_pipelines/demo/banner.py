@@ -1,0 +1,75 @@
+"""What `socialflow demo` prints once the API and the UI answer: where they are, the secret the
+tokens are signed with, tokens for an admin, a plain user and a content owner, and curl lines
+that work as printed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from socialflow_pipelines.config import Settings
+from socialflow_pipelines.serving.auth import issue_token
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    admin_id: int
+    user_id: int
+    owner_id: int
+    owned_post_id: int
+
+
+def demo_accounts(world: dict[str, pl.DataFrame]) -> DemoAccounts:
+    """The first admin; the most active plain user (recommendations have most to say about them);
+    the author of the newest post (a content owner, who may ask for its analysis)."""
+    users, posts = world["users"], world["posts"]
+    admin_id = int(users.filter(pl.col("is_admin"))["id"].min())  # type: ignore[arg-type]
+    plain = users.filter(~pl.col("is_admin"))["id"]
+    events = world["engagement_events"].filter(pl.col("user_id").is_in(plain))
+    user_id = int(events.group_by("user_id").len().sort("len", descending=True)["user_id"][0])
+    newest = posts.filter(pl.col("user_id").is_in(plain)).sort("created_at").tail(1)
+    return DemoAccounts(admin_id, user_id, int(newest["user_id"][0]), int(newest["id"][0]))
+
+
+def demo_banner(
+    accounts: DemoAccounts,
+    *,
+    settings: Settings,
+    api_base: str,
+    ui_base: str,
+    seconds_to_ready: float,
+    log_dir: Path,
+) -> str:
+    assert settings.jwt_secret is not None
+    admin = issue_token(accounts.admin_id, is_admin=True, settings=settings)
+    user = issue_token(accounts.user_id, settings=settings)
+    owner = issue_token(accounts.owner_id, settings=settings)
+    ml = f"{api_base}/api/v1/ml"
+    return "\n".join(
+        [
+            "",
+            f"Ready in {seconds_to_ready:.0f} s.  Dagster UI: {ui_base}   API docs: {api_base}/docs",
+            "Schedules and sensors are running (trending every 15 min, recommendations hourly, moderation",
+            f"of new content within a minute). Server logs: {log_dir}",
+            "",
+            "For `socialflow token` / `socialflow post` in another shell:",
+            f"  export SOCIALFLOW_JWT_SECRET='{settings.jwt_secret.get_secret_value()}'",
+            "",
+            f"ADMIN={admin}",
+            f"USER={user}          # user {accounts.user_id}",
+            f"OWNER={owner}          # user {accounts.owner_id}, author of post {accounts.owned_post_id}",
+            "",
+            f"curl -H \"Authorization: Bearer $USER\" '{ml}/trending?content_type=video&time_window=24h'",
+            f"curl -H \"Authorization: Bearer $USER\" '{ml}/recommendations?content_type=video&limit=5'",
+            "curl -H \"Authorization: Bearer $OWNER\" -H 'Content-Type: application/json' \\",
+            f'  -d \'{{"content_type": "post", "content_id": {accounts.owned_post_id}}}\' {ml}/analyze',
+            "curl -H \"Authorization: Bearer $ADMIN\" -H 'Content-Type: application/json' \\",
+            f'  -d \'{{"text": "WIN a FREE iPhone!!! click http://bit.ly/xyz now"}}\' {ml}/moderate',
+            "",
+            "A new post for the sensor to moderate (its run appears in the UI under Runs):",
+            '  socialflow post --text "hello from the demo"',
+            "Ctrl-C stops both servers.",
+        ]
+    )
