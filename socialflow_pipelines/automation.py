@@ -8,6 +8,7 @@ import dagster as dg
 
 from socialflow_pipelines.assets import content, moderation, recommendations
 from socialflow_pipelines.assets.app_tables import app_tables
+from socialflow_pipelines.assets.common import PARTITIONS_START
 from socialflow_pipelines.assets.trending import engagement_hourly, trending_scores
 from socialflow_pipelines.config import get_settings
 
@@ -54,8 +55,11 @@ engagement_hourly_job = dg.define_asset_job(
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="At :05, recount the hour that just closed (05:05 closes 04:00-05:00).",
 )
-def close_previous_hour(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    closed = hour_partition(context.scheduled_execution_time - timedelta(hours=1))
+def close_previous_hour(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+    closed_at = context.scheduled_execution_time - timedelta(hours=1)
+    if closed_at.date().isoformat() < PARTITIONS_START:
+        return dg.SkipReason(f"the hour before {PARTITIONS_START}, where partitions start, has none")
+    closed = hour_partition(closed_at)
     return dg.RunRequest(run_key=f"close-hour-{closed}", partition_key=closed)
 
 

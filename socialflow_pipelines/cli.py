@@ -193,7 +193,7 @@ def _materialize_with_progress(start: datetime, end: datetime) -> None:
 
 @app.command()
 def demo(
-    users: Annotated[int, typer.Option(min=50)] = 2000,
+    users: Annotated[int, typer.Option(min=50, help="Users in the demo world (other counts scale).")] = 1000,
     days: Annotated[int, typer.Option(min=1)] = 14,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after materializing.")] = False,
     api_port: Annotated[int, typer.Option(help="Port of the API.")] = 8000,
@@ -226,9 +226,11 @@ def demo(
         typer.echo(f"materialized every asset in {time.monotonic() - started:.0f} s; --no-serve given")
         return
     from socialflow_pipelines.demo.banner import demo_accounts, demo_banner
-    from socialflow_pipelines.instance import prepare_dagster_home
+    from socialflow_pipelines.instance import get_instance
 
-    prepare_dagster_home()
+    # The instance's SQLite storage is created (and stamped) here, before the webserver and this
+    # process could both try to at once.
+    get_instance().dispose()
     servers = DemoServers(api_port=api_port, ui_port=ui_port, log_dir=settings.model_dir.parent / "logs")
     try:
         # The API and the UI load while the assets materialize; the daemon (schedules and sensors)
@@ -268,7 +270,7 @@ class DemoServers:
 
     def __init__(self, *, api_port: int, ui_port: int, log_dir: Path) -> None:
         self.api_port, self.ui_port, self.log_dir = api_port, ui_port, log_dir.resolve()
-        self.processes: list[subprocess.Popen] = []
+        self.processes: dict[str, subprocess.Popen] = {}
         self.commands = {
             "api": [
                 sys.executable, "-m", "uvicorn", "socialflow_pipelines.serving.app:create_app", "--factory",
@@ -288,13 +290,15 @@ class DemoServers:
         env = dict(os.environ) | {"SOCIALFLOW_PRELOAD_MODELS": "1", "PYTHONWARNINGS": "ignore"}
         for name in names:
             log = (self.log_dir / f"{name}.log").open("w")
-            self.processes.append(
-                subprocess.Popen(
-                    self.commands[name], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-                )
+            self.processes[name] = subprocess.Popen(
+                self.commands[name], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         # SIGTERM (a supervisor, `kill`, CI) must stop the servers too, not orphan them.
         signal.signal(signal.SIGTERM, _interrupt)
+
+    def exited(self) -> str | None:
+        """The first server that is no longer running, if any."""
+        return next((name for name, p in self.processes.items() if p.poll() is not None), None)
 
     def wait_until_ready(self, timeout_s: float = 180) -> None:
         """Until the API (models preloaded) and the UI answer; a server that exits is an error."""
@@ -307,8 +311,8 @@ class DemoServers:
         deadline = time.monotonic() + timeout_s
         with tqdm(total=len(urls), desc="starting API and UI", unit="server") as bar:
             while urls:
-                if any(p.poll() is not None for p in self.processes):
-                    raise _fail(f"a server exited; see the logs in {self.log_dir}")
+                if (name := self.exited()) is not None:
+                    raise _fail(f"the {name} exited; see {self.log_dir / name}.log")
                 if time.monotonic() > deadline:
                     raise _fail(f"servers not ready after {timeout_s:.0f} s; see the logs in {self.log_dir}")
                 for url in list(urls):
@@ -321,9 +325,11 @@ class DemoServers:
                 time.sleep(0.3)
 
     def wait(self) -> None:
+        """Until Ctrl-C or SIGTERM; a server that dies stops the demo with its log's name."""
         try:
-            while all(p.poll() is None for p in self.processes):
+            while (name := self.exited()) is None:
                 time.sleep(0.5)
+            typer.secho(f"the {name} exited; see {self.log_dir / name}.log", fg=typer.colors.RED, err=True)
         except KeyboardInterrupt:
             pass
 
@@ -331,11 +337,11 @@ class DemoServers:
         """SIGTERM to each server's whole process group (the daemon's code server included), then
         SIGKILL for whatever still runs after a few seconds. Runs in
         flight are safe to cut: every write is one transaction, and a re-run gives the same rows."""
-        for process in self.processes:
+        for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         deadline = time.monotonic() + 3
-        for process in self.processes:
+        for process in self.processes.values():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from pydantic import Field
 
 from socialflow_pipelines.assets.common import (
+    PARTITIONS_START,
     SEED_RETRY_POLICY,
     ItemSelectionConfig,
     daily_partitions,
@@ -608,7 +609,10 @@ def content_topics_daily(context: dg.ScheduleEvaluationContext) -> dg.RunRequest
     """One run over the last `TopicModelConfig.lookback_days` days, up to the day in progress."""
     tick = context.scheduled_execution_time
     last = tick.date()
-    first = last - timedelta(days=TopicModelConfig().lookback_days - 1)
+    # Never before the first partition (a new deployment's first week, a short demo history).
+    first = max(
+        last - timedelta(days=TopicModelConfig().lookback_days - 1), date.fromisoformat(PARTITIONS_START)
+    )
     return dg.RunRequest(
         run_key=f"content-topics-{last.isoformat()}",
         tags={

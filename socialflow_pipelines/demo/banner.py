@@ -70,6 +70,6 @@ def demo_banner(
             "",
             "A new post for the sensor to moderate (its run appears in the UI under Runs):",
             '  socialflow post --text "hello from the demo"',
-            "Ctrl-C stops both servers.",
+            "Ctrl-C stops the API, the UI and the daemon.",
         ]
     )

@@ -112,7 +112,7 @@ class WorldConfig:
     viral_share: float = 0.002
     # At least this many spam, toxic and hateful items (videos and posts) whatever the size, so a
     # small world still has enough reviewed examples for every moderation model to train on.
-    min_planted: int = 60
+    min_planted: int = 120
     reach_exponent: float = 0.75
 
     def __post_init__(self) -> None:

