@@ -16,30 +16,44 @@ What we chose, and why:
 * **Age.** ``first_seen`` is the start of the item's first hour in the input (or its creation time
   when the caller passes ``born``). The caller hands over `lookback_hours()` of history, so an item
   whose first row is within the first hour of that history is taken to be older than all of it.
-* **Peer baseline.** An item with less than ``min(baseline, window)`` hours of life before the
-  window has no history of its own to accelerate against: compared with a baseline of zero every
-  such item is "rising" with ``baseline_velocity`` 0, which said nothing (in a 14-day demo every
-  item at 24 h, 7 d and 30 d). Such an item is instead compared with its *peers*: the median
-  weighted engagement in the same window of the items of its content type at a similar age (age in
-  half-octave buckets, ``floor(2 * log2(age_hours))``; every item in the bucket counts, whichever
-  baseline it uses itself). Its reported baseline velocity is that median over the hours of the
-  window it was alive. True age rather than ``min(age, window)`` decides the bucket, so a 30-hour-old
-  item at 24 h is held against items of about 30 hours, not against every item older than a day,
-  most of them long faded. An item alone in its bucket is its own median: stable. The `baseline`
-  column says which comparison was made, ``own`` or ``peers``, so a label reads "accelerating
-  against itself" for an established item and "far above (or below) items of its age" for a young
-  one.
-* **Score** = ``log1p(E) + log((E + a) / (E0 + a))`` where E is the weighted engagement in the
-  window, E0 the engagement expected from the baseline (own velocity times the window, or the peer
-  median), and ``a`` a pseudo-count prior. The first term is Reddit hot's log magnitude: ten times
-  the engagement is worth a fixed step, not ten times the rank. The second is the acceleration
-  against the baseline; the prior keeps a handful of events on a new item from looking infinitely
-  fast. It also plays the part of Hacker News' gravity: old bulk stops helping once the window's
-  velocity falls under the baseline, so a steady giant is overtaken by a smaller item that is
-  accelerating now, which is the point of a trending list.
-* **Label.** ``rising`` when the item runs at least `TREND_RATIO` times its baseline and the
-  excess is beyond Poisson noise (z >= 2 with variance E0 + a); ``falling`` for the mirror case;
-  ``stable`` otherwise, including an item with no events in either period (velocity 0).
+* **Trajectory baseline.** An item with less than ``min(baseline, window)`` hours of life before
+  the window has no history of its own to accelerate against (compared with a baseline of zero
+  every such item was "rising" with ``baseline_velocity`` 0). Comparing it with the median
+  engagement of items of its age did not help either: the biggest items are far above the median
+  of any age, so the top of every long-window list (24 h, 7 d, 30 d) was 20 out of 20 "rising",
+  which said "popular", not "accelerating". Such an item is instead judged on its *trajectory*:
+  its life inside the window, ``[max(first_seen, now - window), now)``, is cut at its midpoint
+  (an hourly bucket straddling it counts pro rata, as at the window's edges) into an early half
+  with engagement ``E_early`` and a late half with ``E_late``. Its peers are the other items of
+  its content type at a similar age (age in half-octave buckets, ``floor(2 * log2(age_hours))``;
+  true age, not ``min(age, window)``, so a 30-hour-old item at 24 h is held against items of
+  about 30 hours; every item in the bucket counts, whichever baseline it uses itself). Their
+  typical carry-over from the first half to the second is ``r = (sum E_late + a) / (sum E_early +
+  a)`` over the peers without the item itself: for items that share one decay shape at different
+  popularities that pooled ratio is the Poisson maximum-likelihood estimate of the shape, while a
+  median of per-item ratios is pulled towards 1 by the many small items (the prior dominates their
+  few events) and would make every big item look "falling"; leaving the item out keeps a giant
+  from being its own yardstick. An item alone in its bucket gets ``r = 1``: holding level. The
+  expectation is ``E0 = E_early * (1 + r)``, what a typical item of its age would have by now
+  given the start this one had, and ``baseline_velocity`` is ``E0`` over the hours of the window
+  the item was alive. The test (ratio and Poisson z below) is on the part that was predicted,
+  ``E_late`` against ``E_early * r``: the early half is common to both sides, and left in it would
+  dilute the ratio so much that an item decaying faster than its peers could never be "falling".
+  So "rising" means holding up better than typical items of its age given its own start, and
+  "falling" fading faster. The `baseline` column says which comparison was made, ``own`` or
+  ``trajectory``.
+* **Score** = ``log1p(E) + log((X + a) / (X0 + a))`` where E is the weighted engagement in the
+  window, X against X0 what is tested against its expectation (for an own baseline the window's E
+  against E0, the own velocity times the window; for a trajectory baseline ``E_late`` against
+  ``E_early * r``), and ``a`` a pseudo-count prior. The first term is Reddit hot's log magnitude:
+  ten times the engagement is worth a fixed step, not ten times the rank. The second is the
+  acceleration against the baseline; the prior keeps a handful of events on a new item from
+  looking infinitely fast. It also plays the part of Hacker News' gravity: old bulk stops helping
+  once the window's velocity falls under the baseline, so a steady giant is overtaken by a smaller
+  item that is accelerating now, which is the point of a trending list.
+* **Label.** ``rising`` when X is at least `TREND_RATIO` times X0 and the excess is beyond Poisson
+  noise (z >= 2 with variance X0 + a); ``falling`` for the mirror case; ``stable`` otherwise,
+  including an item with no events in either period (velocity 0).
 * **Rank** is by score within content type and window, ties broken by content id, so a refresh
   gives the same ranks whatever order its input rows came in.
 """
@@ -104,7 +118,7 @@ def compute_trending(
     """Score every item in `hourly` for every window.
 
     Returns one row per (content_type, content_id, time_window) with velocity, baseline_velocity,
-    baseline ("own" or "peers"), weighted_engagement, score, trend and rank (1 = hottest within its
+    baseline ("own" or "trajectory"), weighted_engagement, score, trend and rank (1 = hottest within its
     content type and window). Items with no events in a window get velocity 0 and a finite score.
     `born` (content_type, content_id, created_at), when given, dates items whose creation is known
     instead of their first hour in `hourly`; items it does not name keep their first hour.
@@ -139,39 +153,15 @@ def compute_trending(
         for event, column in COUNT_COLUMNS.items()
     )
 
-    def share_between(lo_us: int, hi_us: int) -> pl.Expr:
-        overlap = pl.min_horizontal(observed_end, pl.lit(hi_us)) - pl.max_horizontal(start, pl.lit(lo_us))
+    def share_between(lo_us: int | pl.Expr, hi_us: int | pl.Expr) -> pl.Expr:
+        lo = lo_us if isinstance(lo_us, pl.Expr) else pl.lit(lo_us)
+        hi = hi_us if isinstance(hi_us, pl.Expr) else pl.lit(hi_us)
+        overlap = pl.min_horizontal(observed_end, hi) - pl.max_horizontal(start, lo)
         return (overlap.clip(lower_bound=0).cast(pl.Float64) / observed).fill_nan(0.0)
-
-    sums = []
-    for window in windows:
-        w_us = WINDOW_HOURS[window] * hour_us
-        b_us = BASELINE_HOURS[window] * hour_us
-        sums += [
-            (pl.col("_w") * share_between(now_us - w_us, now_us)).sum().alias(f"in_{window}"),
-            (pl.col("_w") * share_between(now_us - w_us - b_us, now_us - w_us)).sum().alias(f"base_{window}"),
-        ]
-    lookback = lookback_hours(windows)
-    horizon = now - timedelta(hours=lookback)
-    per_item = (
-        hourly.lazy()
-        .filter(
-            (pl.col("hour_start") >= horizon.replace(minute=0, second=0, microsecond=0))
-            & (pl.col("hour_start") <= now)
-        )
-        .with_columns(weighted.alias("_w"))
-        .filter(pl.col("_w") > 0)
-        # Each item's rows summed in one order whatever order they came in, so the same floats every
-        # run. Collected here: inside a larger plan the optimiser drops a sort ahead of a group_by.
-        .sort("content_type", "content_id", "hour_start")
-        .group_by("content_type", "content_id", maintain_order=True)
-        .agg(sums)
-        .collect()
-        .lazy()
-    )
 
     # Age. An item first seen within the first hour of the history it was handed (a reader asking
     # for `hour_start >= now - lookback` gets the next whole hour) is older than all of it.
+    lookback = lookback_hours(windows)
     horizon_us = now_us - lookback * hour_us
     first_row = pl.min_horizontal(pl.col("hour_start").min().dt.epoch("us"), pl.lit(now_us))
     known_items = (
@@ -196,9 +186,45 @@ def compute_trending(
             .with_columns(pl.min_horizontal("_first_us", "_born_us").alias("_first_us"))
             .drop("_born_us")
         )
+    # In one order, so the peers' sums below add up the same floats every run.
+    known_items = known_items.collect().sort("content_type", "content_id")
+
+    def life_midpoint(w_us: int) -> pl.Expr:
+        """The middle of the part of the item's life inside the window (``_first_us`` per item)."""
+        return (pl.max_horizontal(pl.col("_first_us"), pl.lit(now_us - w_us)) + now_us) // 2
+
+    sums = []
+    for window in windows:
+        w_us = WINDOW_HOURS[window] * hour_us
+        b_us = BASELINE_HOURS[window] * hour_us
+        sums += [
+            (pl.col("_w") * share_between(now_us - w_us, now_us)).sum().alias(f"in_{window}"),
+            (pl.col("_w") * share_between(now_us - w_us - b_us, now_us - w_us)).sum().alias(f"base_{window}"),
+            (pl.col("_w") * share_between(life_midpoint(w_us), now_us)).sum().alias(f"late_{window}"),
+        ]
+    horizon = now - timedelta(hours=lookback)
+    per_item = (
+        hourly.lazy()
+        .filter(
+            (pl.col("hour_start") >= horizon.replace(minute=0, second=0, microsecond=0))
+            & (pl.col("hour_start") <= now)
+        )
+        .with_columns(weighted.alias("_w"))
+        .filter(pl.col("_w") > 0)
+        .join(known_items.lazy(), on=["content_type", "content_id"], how="left")
+        # Each item's rows summed in one order whatever order they came in, so the same floats every
+        # run. Collected here: inside a larger plan the optimiser drops a sort ahead of a group_by.
+        .sort("content_type", "content_id", "hour_start")
+        .group_by("content_type", "content_id", maintain_order=True)
+        .agg(sums)
+        .collect()
+        .lazy()
+    )
+
     age_hours = ((now_us - pl.col("_first_us")) / hour_us).clip(lower_bound=MIN_ALIVE_HOURS)
     per_item = (
-        known_items.join(per_item, on=["content_type", "content_id"], how="left")
+        known_items.lazy()
+        .join(per_item, on=["content_type", "content_id"], how="left", maintain_order="left")
         .with_columns(pl.exclude("content_type", "content_id", "_first_us").fill_null(0.0))
         .with_columns(
             age_hours.alias("_age_h"),
@@ -218,11 +244,22 @@ def compute_trending(
         own = covered_us >= min(b_us, w_us)
         own_velocity = pl.col(f"base_{window}") / (covered_us / hour_us).clip(lower_bound=MIN_ALIVE_HOURS)
         engagement = pl.col(f"in_{window}")
-        peer_expected = engagement.median().over("content_type", "_age_bucket")
+        # Trajectory: the engagement in the first and second half of the item's life inside the
+        # window, and how the other items of its type and age carried theirs from one to the other.
+        late = pl.col(f"late_{window}")
+        early = (engagement - late).clip(lower_bound=0.0)
+        peers = ("content_type", "_age_bucket")
+        typical_ratio = (late.sum().over(peers) - late + PRIOR_EVENTS) / (
+            early.sum().over(peers) - early + PRIOR_EVENTS
+        )
+        trajectory_expected = early * (1.0 + typical_ratio)
         alive_hours = pl.min_horizontal(pl.col("_age_h"), pl.lit(hours)).clip(lower_bound=MIN_ALIVE_HOURS)
-        expected = pl.when(own).then(own_velocity * hours).otherwise(peer_expected)
-        acceleration = ((engagement + PRIOR_EVENTS) / (expected + PRIOR_EVENTS)).log()
-        z = (engagement - expected) / (expected + PRIOR_EVENTS).sqrt()
+        # What is tested against its expectation: the whole window against the own baseline, the
+        # second half against the typical carry-over of the first (which is known, not predicted).
+        tested = pl.when(own).then(engagement).otherwise(late)
+        expected = pl.when(own).then(own_velocity * hours).otherwise(early * typical_ratio)
+        acceleration = ((tested + PRIOR_EVENTS) / (expected + PRIOR_EVENTS)).log()
+        z = (tested - expected) / (expected + PRIOR_EVENTS).sqrt()
         frames.append(
             per_item.select(
                 "content_type",
@@ -231,7 +268,7 @@ def compute_trending(
                 (engagement / hours).alias("velocity"),
                 pl.when(own)
                 .then(own_velocity)
-                .otherwise(peer_expected / alive_hours)
+                .otherwise(trajectory_expected / alive_hours)
                 .alias("baseline_velocity"),
                 engagement.alias("weighted_engagement"),
                 (engagement.log1p() + acceleration).alias("score"),
@@ -241,7 +278,7 @@ def compute_trending(
                 .then(pl.lit("falling"))
                 .otherwise(pl.lit("stable"))
                 .alias("trend"),
-                pl.when(own).then(pl.lit("own")).otherwise(pl.lit("peers")).alias("baseline"),
+                pl.when(own).then(pl.lit("own")).otherwise(pl.lit("trajectory")).alias("baseline"),
             )
         )
     scored = (

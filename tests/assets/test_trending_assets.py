@@ -124,12 +124,14 @@ def test_a_seeded_world_mixes_rising_stable_and_falling_in_the_long_windows(sqli
     assert dg.materialize([trending_scores], resources=defs.resources).success
     table = schema.trending_scores
     with sqlite_db.engine.connect() as conn:
-        stored = pl.DataFrame(
-            [dict(r._mapping) for r in conn.execute(sa.select(table).where(table.c.content_type == "video"))]
-        )
+        stored = pl.DataFrame([dict(r._mapping) for r in conn.execute(sa.select(table))])
     for window in ("24h", "7d", "30d"):
-        listed = stored.filter(pl.col("time_window") == window)
-        assert set(listed["trend"]) == {"rising", "stable", "falling"}, window
+        assert set(stored.filter(pl.col("time_window") == window)["trend"]) == {"rising", "stable", "falling"}
+        listed = stored.filter(pl.col("time_window") == window, pl.col("content_type") == "video")
+        if window != "24h":
+            # Not asked of the videos alone at 24h: the demo's ~80 videos all decay with one shape, and
+            # only the few under two days old are judged on their trajectory, so a rising one is chance.
+            assert set(listed["trend"]) == {"rising", "stable", "falling"}, window
         top = listed.sort("rank").head(20)
         # Before, all 20 were "rising" against a baseline of 0 that lay before the history began;
         # a zero now means the item really had no engagement in its own baseline period.
@@ -137,3 +139,12 @@ def test_a_seeded_world_mixes_rising_stable_and_falling_in_the_long_windows(sqli
             window,
             top.select("rank", "trend", "baseline_velocity"),
         )
+        if window in ("7d", "30d"):
+            # Against the median of items of their age the biggest items were all "rising": the top 20
+            # said "popular". Judged on how they hold up against items of their age, they are not all alike.
+            for content_type in ("video", "post"):
+                ranked = stored.filter(
+                    pl.col("time_window") == window, pl.col("content_type") == content_type
+                )
+                top = ranked.sort("rank").head(20)
+                assert top["trend"].n_unique() >= 2, (window, content_type, top.select("rank", "trend"))

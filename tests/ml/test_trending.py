@@ -11,7 +11,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from socialflow_pipelines.ml.trending import (
+    COUNT_COLUMNS,
     HOURLY_SCHEMA,
+    PRIOR_EVENTS,
     WINDOW_HOURS,
     aggregate_hourly,
     compute_trending,
@@ -142,7 +144,8 @@ def test_naive_now_and_unknown_window_are_refused() -> None:
         compute_trending(frame(series(1, [1])), NOW, WEIGHTS, windows=["2h"])
 
 
-# --- Baselines for items younger than their baseline period (own baseline where it exists, else peers)
+# --- Baselines for items younger than their baseline period (own baseline where it exists, else their
+# --- trajectory against items of their age)
 
 
 def young_world(n_items: int = 200, days: int = 14, seed: int = 7) -> tuple[pl.DataFrame, dict[int, int]]:
@@ -183,30 +186,90 @@ def test_young_world_has_rising_stable_and_falling_items_at_long_windows() -> No
         counts = dict(in_window.group_by("trend").len().iter_rows())
         assert set(counts) == {"rising", "stable", "falling"}, (window, counts)
         assert min(counts.values()) >= 10, (window, counts)
-        peers = in_window.filter(pl.col("baseline") == "peers")
-        assert peers.height > 0
-        assert (peers["baseline_velocity"] > 0).all(), window
+        trajectory = in_window.filter(pl.col("baseline") == "trajectory")
+        assert trajectory.height > 0
+        assert (trajectory["baseline_velocity"] > 0).all(), window
+    # The top of a long-window list is not simply "the biggest items, all rising": the label says how
+    # an item holds up against items of its age, not how popular it is.
+    for window in ("7d", "30d"):
+        for content_type in ("video", "post"):
+            top = scores.filter(pl.col("time_window") == window, pl.col("content_type") == content_type)
+            top_labels = dict(top.sort("rank").head(20).group_by("trend").len().iter_rows())
+            assert len(top_labels) >= 2, (window, content_type, top_labels)
     # Nobody is old enough for a baseline of their own at 7d or 30d; at 24h only items over 48 h are.
-    assert set(scores.filter(pl.col("time_window").is_in(["7d", "30d"]))["baseline"]) == {"peers"}
+    assert set(scores.filter(pl.col("time_window").is_in(["7d", "30d"]))["baseline"]) == {"trajectory"}
     day = scores.filter(pl.col("time_window") == "24h")
     own_ids = set(day.filter(pl.col("baseline") == "own")["content_id"])
     assert own_ids == {i for i, a in ages.items() if a >= 48}
 
 
-def test_peer_baseline_is_the_median_engagement_of_items_of_similar_age() -> None:
+def test_trajectory_baseline_splits_each_life_at_its_midpoint_against_its_peers() -> None:
+    """Recomputed by hand at 30d, off the hour (so midpoints cut buckets): each item's life in the
+    window halved at its midpoint, a straddling bucket shared pro rata; the typical carry-over r is
+    the other same-type, same-age items' pooled (late + a) / (early + a); E0 = early * (1 + r)."""
     hourly, ages = young_world()
-    scores = compute_trending(hourly, NOW, WEIGHTS, windows=["30d"]).with_columns(
-        pl.col("content_id").replace_strict(ages, return_dtype=pl.Float64).alias("age")
-    )
-    with_median = scores.with_columns(
-        pl.col("weighted_engagement")
-        .median()
-        .over("content_type", (2 * pl.col("age").log(2)).floor())
-        .alias("peer_median")
-    )
-    assert set(with_median["baseline"]) == {"peers"}
-    expected = (with_median["peer_median"] / with_median["age"].clip(upper_bound=30 * 24)).to_list()
-    assert with_median["baseline_velocity"].to_list() == pytest.approx(expected)
+    now = NOW + timedelta(minutes=20)
+    scores = compute_trending(hourly, now, WEIGHTS, windows=["30d"])
+    assert set(scores["baseline"]) == {"trajectory"}
+    hour_s = 3600.0
+    early: dict[int, float] = {}
+    late: dict[int, float] = {}
+    for r in hourly.iter_rows(named=True):
+        w = sum(r[column] * WEIGHTS[event] for event, column in COUNT_COLUMNS.items())
+        start_s = (r["hour_start"] - now).total_seconds()  # seconds from now, negative
+        mid_s = -(ages[r["content_id"]] * hour_s + 20 * 60) / 2
+        late_share = min(max((start_s + hour_s - mid_s) / hour_s, 0.0), 1.0)
+        late[r["content_id"]] = late.get(r["content_id"], 0.0) + w * late_share
+        early[r["content_id"]] = early.get(r["content_id"], 0.0) + w * (1 - late_share)
+    ctype = dict(hourly.select("content_id", "content_type").unique().iter_rows())
+    age_h = {i: a + 1 / 3 for i, a in ages.items()}
+    bucket = {i: (ctype[i], math.floor(2 * math.log2(a))) for i, a in age_h.items()}
+    pooled: dict[tuple, list[float]] = {}
+    for i, key in bucket.items():
+        pooled.setdefault(key, [0.0, 0.0])
+        pooled[key][0] += early[i]
+        pooled[key][1] += late[i]
+    expected = {}
+    for i, key in bucket.items():
+        ratio = (pooled[key][1] - late[i] + PRIOR_EVENTS) / (pooled[key][0] - early[i] + PRIOR_EVENTS)
+        expected[i] = early[i] * (1 + ratio) / age_h[i]
+    got = dict(scores.select("content_id", "baseline_velocity").iter_rows())
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_young_item_is_judged_on_how_it_holds_up_against_peers_of_its_age() -> None:
+    """Items 40 hours old (at 7d their whole life is in the window, halved 20 hours ago); their peers
+    lose half their engagement from the first half of life to the second."""
+    peers = [series(50 + i, [20] * 20 + [10] * 20) for i in range(8)]
+    holds_up = series(60, [20] * 20 + [20] * 20)
+    fades_fast = series(61, [20] * 20 + [2] * 20)
+    like_peers = series(62, [30] * 20 + [15] * 20)
+    scores = compute_trending(frame(*peers, holds_up, fades_fast, like_peers), NOW, {"view": 1.0})
+    held, faded, typical = row(scores, 60, "7d"), row(scores, 61, "7d"), row(scores, 62, "7d")
+    assert {held["baseline"], faded["baseline"], typical["baseline"]} == {"trajectory"}
+    assert held["trend"] == "rising"
+    assert faded["trend"] == "falling"
+    assert typical["trend"] == "stable"
+    assert all(row(scores, 50 + i, "7d")["trend"] == "stable" for i in range(8))
+    # The held-up item's peers (everyone else) carried (1600 + 40 + 300 + a) / (3200 + 400 + 600 + a)
+    # of their first half into the second; given its start of 400 it was expected to reach 400 (1 + r).
+    r = (1600 + 40 + 300 + PRIOR_EVENTS) / (3200 + 400 + 600 + PRIOR_EVENTS)
+    assert held["baseline_velocity"] == pytest.approx(400 * (1 + r) / 40)
+    # Holding up outranks size: the typical item has more engagement in the window than the holder.
+    assert held["weighted_engagement"] < typical["weighted_engagement"]
+    assert held["rank"] < typical["rank"]
+
+
+def test_trajectory_midpoint_shares_a_straddling_bucket_pro_rata() -> None:
+    """Three hours old: the midpoint, 90 minutes ago, halves the middle bucket. Alone in its age
+    bucket the item is expected to hold level (r = 1): 10 + 10 early, so 20 late; it had 30 + 10."""
+    scores = compute_trending(frame(series(70, [10, 20, 30])), NOW, {"view": 1.0})
+    for window in ("24h", "7d", "30d"):
+        item = row(scores, 70, window)
+        assert item["baseline"] == "trajectory"
+        assert item["weighted_engagement"] == 60.0
+        assert item["baseline_velocity"] == pytest.approx(20 * 2 / 3)
+        assert item["trend"] == "rising"  # 40 against 20: ratio 45 / 25 >= 1.5, z = 20 / 5 >= 2
 
 
 def test_old_item_keeps_its_own_baseline() -> None:
@@ -242,20 +305,23 @@ def test_own_baseline_velocity_uses_the_covered_hours_only() -> None:
     assert (day["baseline"], day["baseline_velocity"], day["trend"]) == ("own", 10.0, "stable")
 
 
-def test_thirty_hour_old_item_uses_peers_at_24h_and_its_own_baseline_at_1h() -> None:
-    """First event 30 hours ago: at 24h only 6 baseline hours are covered (< 24), so it is held
-    against items of its age; at 1h (6 covered >= 1) and 6h (24 covered >= 6) against itself."""
+def test_thirty_hour_old_item_uses_its_trajectory_at_24h_and_its_own_baseline_at_1h() -> None:
+    """First event 30 hours ago: at 24h only 6 baseline hours are covered (< 24), so it is judged on
+    its trajectory against items of its age; at 1h (6 covered >= 1) and 6h (24 covered >= 6) against
+    itself. All five are steady, so all are stable whatever their size: ten times the median is
+    popular, not accelerating (the old rule against the peers' median called 33 rising, 34 falling)."""
     rates = {30: 10, 31: 10, 32: 10, 33: 100, 34: 1}
     scores = compute_trending(frame(*[series(i, [r] * 30) for i, r in rates.items()]), NOW, {"view": 1.0})
     for content_id in rates:
-        assert row(scores, content_id, "24h")["baseline"] == "peers"
+        assert row(scores, content_id, "24h")["baseline"] == "trajectory"
         assert row(scores, content_id, "1h")["baseline"] == "own"
         assert row(scores, content_id, "6h")["baseline"] == "own"
     typical = row(scores, 30, "24h")
-    assert typical["baseline_velocity"] == 10.0  # peer median of 240 over the 24 hours it was alive
+    assert typical["baseline_velocity"] == 10.0  # 120 early, carried over in full like its peers: 240 / 24 h
     assert typical["trend"] == "stable"
-    assert row(scores, 33, "24h")["trend"] == "rising"
-    assert row(scores, 34, "24h")["trend"] == "falling"
+    assert row(scores, 33, "24h")["trend"] == "stable"
+    assert row(scores, 33, "24h")["baseline_velocity"] == 100.0
+    assert row(scores, 34, "24h")["trend"] == "stable"
     assert row(scores, 33, "1h")["trend"] == "stable"  # steady against itself
     assert row(scores, 33, "1h")["baseline_velocity"] == 100.0
 
@@ -269,7 +335,7 @@ def test_known_creation_time_overrides_the_first_row() -> None:
     )
     without = row(compute_trending(frame(rows), NOW, WEIGHTS), 40, "24h")
     with_born = row(compute_trending(frame(rows), NOW, WEIGHTS, born=born), 40, "24h")
-    assert without["baseline"] == "peers"
+    assert without["baseline"] == "trajectory"
     assert (with_born["baseline"], with_born["baseline_velocity"], with_born["trend"]) == (
         "own",
         0.0,
