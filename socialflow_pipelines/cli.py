@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
-from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.config import DEFAULT_HOME, get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -231,7 +231,7 @@ def demo(
     # The instance's SQLite storage is created (and stamped) here, before the webserver and this
     # process could both try to at once.
     get_instance().dispose()
-    servers = DemoServers(api_port=api_port, ui_port=ui_port, log_dir=settings.model_dir.parent / "logs")
+    servers = DemoServers(api_port=api_port, ui_port=ui_port, log_dir=DEFAULT_HOME / "logs")
     try:
         # The API and the UI load while the assets materialize; the daemon (schedules and sensors)
         # starts after, so its sensors do not race the first materialization for the same items.

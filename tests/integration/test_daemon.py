@@ -27,6 +27,7 @@ from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.demo.load import insert_post
 from socialflow_pipelines.instance import PACKAGE
+from tests.integration.test_cli import socialflow as run_cli
 
 WAIT_S = 150  # from the daemon's start until both effects are seen
 POLL_S = 2
@@ -34,14 +35,7 @@ pytestmark = [pytest.mark.timeout(420)] if importlib.util.find_spec("pytest_time
 
 
 def socialflow(*args: str, env: dict[str, str], cwd: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "socialflow_pipelines.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_cli(*args, env=env, cwd=cwd)
     assert done.returncode == 0, f"socialflow {' '.join(args)} failed:\n{done.stderr[-3000:]}"
 
 
