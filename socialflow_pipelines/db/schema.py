@@ -276,6 +276,8 @@ trending_scores = Table(
     Column("baseline_velocity", Float, nullable=False),
     Column("weighted_engagement", Float, nullable=False),
     Column("trend", String(16), nullable=False),
+    # "own": against the item's own earlier velocity; "trajectory": against items of its age.
+    Column("baseline", String(16)),
     Column("computed_at", Timestamp, nullable=False),
     PrimaryKeyConstraint("content_type", "time_window", "content_id"),
     Index(None, "content_type", "time_window", "rank"),

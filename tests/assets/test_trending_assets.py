@@ -125,6 +125,8 @@ def test_a_seeded_world_mixes_rising_stable_and_falling_in_the_long_windows(sqli
     table = schema.trending_scores
     with sqlite_db.engine.connect() as conn:
         stored = pl.DataFrame([dict(r._mapping) for r in conn.execute(sa.select(table))])
+    # Every stored row says what its trend was measured against.
+    assert stored["baseline"].null_count() == 0 and set(stored["baseline"]) == {"own", "trajectory"}
     for window in ("24h", "7d", "30d"):
         assert set(stored.filter(pl.col("time_window") == window)["trend"]) == {"rising", "stable", "falling"}
         listed = stored.filter(pl.col("time_window") == window, pl.col("content_type") == "video")

@@ -26,6 +26,9 @@ class TrendingItem(BaseModel):
     baseline_velocity: float
     weighted_engagement: float
     trend: Literal["rising", "falling", "stable"]
+    # What the trend is measured against: the item's own earlier velocity, or the trajectory of
+    # items of its age (for an item younger than its baseline period). Null for rows stored before.
+    baseline: Literal["own", "trajectory"] | None = None
 
 
 class TrendingResponse(BaseModel):
