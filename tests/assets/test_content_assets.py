@@ -370,7 +370,8 @@ def test_moderation_without_listed_ids_means_the_whole_partition() -> None:
 def test_definitions_schedule_topics_and_plan_content_after_moderation() -> None:
     dg.Definitions.validate_loadable(defs)
     assert defs.get_schedule_def("topic_model_daily").cron_schedule == "30 2 * * *"
-    assert defs.get_sensor_def("content_after_moderation_sensor") is not None
+    sensor = defs.resolve_sensor_def("content_after_moderation_sensor")
+    assert (sensor.job_name, sensor.minimum_interval_seconds) == ("content_job", 30)
     planned = [{k.to_user_string() for a in step.assets for k in a.keys} for step in MATERIALIZE_PLAN]
     analysis = {"content_features", "content_embeddings"}
     first = planned.index(analysis)

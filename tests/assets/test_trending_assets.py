@@ -11,6 +11,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
+from socialflow_pipelines import automation
 from socialflow_pipelines.assets.trending import engagement_hourly, trending_scores
 from socialflow_pipelines.db import schema
 from socialflow_pipelines.db.engine import Database
@@ -110,7 +111,9 @@ def test_rerunning_a_partition_or_a_backfill_leaves_the_same_rows(sqlite_db: Dat
 def test_definitions_load_with_schedules_and_jobs() -> None:
     dg.Definitions.validate_loadable(defs)
     assert defs.get_schedule_def("trending_every_15_minutes").cron_schedule == "*/15 * * * *"
-    assert defs.get_job_def("trending_refresh_job") is not None
+    # The 15-minute job refreshes the hour in progress and then the scores.
+    selected = automation.trending_refresh_job.selection.resolve(defs.resolve_asset_graph())
+    assert selected == {engagement_hourly.key, trending_scores.key}
 
 
 def test_a_seeded_world_mixes_rising_stable_and_falling_in_the_long_windows(sqlite_db: Database) -> None:

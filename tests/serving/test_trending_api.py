@@ -140,5 +140,7 @@ def test_metrics_need_an_admin_and_openapi_lists_trending(sqlite_db, start_api, 
     assert "/api/v1/ml/trending" in spec["paths"]
 
 
-def test_engagement_hourly_is_in_the_definitions() -> None:
-    assert defs.get_assets_def(engagement_hourly.key) is not None
+def test_engagement_hourly_is_in_the_definitions_hourly_and_backfilled_in_one_run() -> None:
+    hourly = defs.resolve_assets_def(engagement_hourly.key)
+    assert isinstance(hourly.partitions_def, dg.HourlyPartitionsDefinition)
+    assert hourly.backfill_policy == dg.BackfillPolicy.single_run()
