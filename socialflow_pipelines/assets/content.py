@@ -143,7 +143,8 @@ def content_analysis(
     )
     out_of_range = count_sentiment_out_of_range(db, days)
     variants = embedding_variants(db, days)
-    dims_ok = len(variants) <= 1 and all(v["bad_length"] == 0 for v in variants)
+    feature_checks = content_feature_checks(out_of_range, missing_features, days, scope)
+    embedding_checks = content_embedding_checks(variants, missing_embeddings, days, scope)
     facts = {"scope": scope, "items": len(analysed)}
     yield dg.MaterializeResult(
         asset_key="content_features",
@@ -157,20 +158,7 @@ def content_analysis(
             "topic_model_version": runtime.topic_model_version or "none published yet",
             "preview": markdown_table(_preview(analysed), limit=20),
         },
-        check_results=[
-            dg.AssetCheckResult(
-                asset_key="content_features",
-                check_name="sentiment_score_in_range",
-                passed=out_of_range == 0,
-                metadata={"out_of_range": out_of_range, "days": f"{days[0]} .. {days[1]}"},
-            ),
-            dg.AssetCheckResult(
-                asset_key="content_features",
-                check_name="every_item_analysed",
-                passed=missing_features == 0,
-                metadata={"unanalysed": missing_features, "scope": scope},
-            ),
-        ],
+        check_results=feature_checks,
     )
     yield dg.MaterializeResult(
         asset_key="content_embeddings",
@@ -180,21 +168,53 @@ def content_analysis(
             "dim": runtime.analyzer.embedder.dim,
             "bytes": sum(len(v) for v in embeddings["vector"]) if embeddings.height else 0,
         },
-        check_results=[
-            dg.AssetCheckResult(
-                asset_key="content_embeddings",
-                check_name="every_item_embedded",
-                passed=missing_embeddings == 0,
-                metadata={"unembedded": missing_embeddings, "scope": scope},
-            ),
-            dg.AssetCheckResult(
-                asset_key="content_embeddings",
-                check_name="embedding_dims_consistent",
-                passed=dims_ok,
-                metadata={"variants": dg.MetadataValue.json(variants), "days": f"{days[0]} .. {days[1]}"},
-            ),
-        ],
+        check_results=embedding_checks,
     )
+
+
+def content_feature_checks(
+    out_of_range: int, unanalysed: int, days: tuple[date, date], scope: str
+) -> list[dg.AssetCheckResult]:
+    """`content_features`' checks from what was read back: stored sentiment scores outside [-1, 1]
+    in the run's creation dates (`count_sentiment_out_of_range`) and the scope's items without a
+    features row (`count_unanalysed`)."""
+    return [
+        dg.AssetCheckResult(
+            asset_key="content_features",
+            check_name="sentiment_score_in_range",
+            passed=out_of_range == 0,
+            metadata={"out_of_range": out_of_range, "days": f"{days[0]} .. {days[1]}"},
+        ),
+        dg.AssetCheckResult(
+            asset_key="content_features",
+            check_name="every_item_analysed",
+            passed=unanalysed == 0,
+            metadata={"unanalysed": unanalysed, "scope": scope},
+        ),
+    ]
+
+
+def content_embedding_checks(
+    variants: Sequence[dict[str, Any]], unembedded: int, days: tuple[date, date], scope: str
+) -> list[dg.AssetCheckResult]:
+    """`content_embeddings`' checks from what was read back: the (model, dim) variants stored for
+    the run's creation dates (`embedding_variants`: one at most, no vector of the wrong length) and
+    the scope's items without an embedding row (`count_unanalysed`)."""
+    dims_ok = len(variants) <= 1 and all(v["bad_length"] == 0 for v in variants)
+    return [
+        dg.AssetCheckResult(
+            asset_key="content_embeddings",
+            check_name="every_item_embedded",
+            passed=unembedded == 0,
+            metadata={"unembedded": unembedded, "scope": scope},
+        ),
+        dg.AssetCheckResult(
+            asset_key="content_embeddings",
+            check_name="embedding_dims_consistent",
+            passed=dims_ok,
+            metadata={"variants": dg.MetadataValue.json(list(variants)), "days": f"{days[0]} .. {days[1]}"},
+        ),
+    ]
 
 
 def _days_of(items: Sequence[ContentItem]) -> tuple[date, date]:

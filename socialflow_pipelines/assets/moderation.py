@@ -13,7 +13,7 @@ the sensor that judges new content within a minute.
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -52,6 +52,7 @@ from socialflow_pipelines.moderation_runtime import (
 from socialflow_pipelines.resources import DatabaseResource, ModelStoreResource, RedisResource
 
 GATE_METRIC = "pr_auc"
+_ID_CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit
 APP_DEPS = ["posts", "comments", "videos", "moderation_reviews"]
 
 # --------------------------------------------------------------------------------------------
@@ -293,13 +294,7 @@ def moderation_results(
     context.log.info(f"moderated {len(records)} items ({scope}); redis: {cached}")
 
     unmoderated = count_unmoderated(db, config, window.start, window.end)
-    out_of_range = [
-        f"{r.content_type}:{r.content_id}"
-        for r in records
-        for label, value in r.scores.items()
-        if value is not None and not 0.0 <= value <= 1.0
-        if label in LABELS
-    ]
+    checks = moderation_checks(read_stored_scores(db, keys), unmoderated, scope)
     return dg.MaterializeResult(
         metadata={
             "scope": scope,
@@ -315,23 +310,69 @@ def moderation_results(
             "redis_keys": cached,
             "preview": markdown_table(_preview(records), limit=20),
         },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name="scores_in_unit_interval",
-                passed=not out_of_range,
-                metadata={
-                    "scores_checked": sum(v is not None for r in records for v in r.scores.values()),
-                    "out_of_range": len(out_of_range),
-                    "out_of_range_items": ", ".join(out_of_range[:20]) or "none",
-                },
-            ),
-            dg.AssetCheckResult(
-                check_name="every_item_moderated",
-                passed=unmoderated == 0,
-                metadata={"unmoderated": unmoderated, "scope": scope},
-            ),
-        ],
+        check_results=checks,
     )
+
+
+def moderation_checks(
+    stored_scores: Mapping[tuple[str, int], Mapping[str, Any]], unmoderated: int, scope: str
+) -> list[dg.AssetCheckResult]:
+    """The run's checks, on what the store holds: the scores stored for the run's items (as read
+    back by `read_stored_scores`) and the scope's items without a result row (`count_unmoderated`).
+
+    A score counts as out of range when it is not a number in [0, 1] (NaN included); null means the
+    label had no model and is fine.
+    """
+    out_of_range = [
+        f"{content_type}:{content_id}"
+        for (content_type, content_id), scores in stored_scores.items()
+        for label, value in scores.items()
+        if value is not None and not _is_probability(value)
+        if label in LABELS
+    ]
+    return [
+        dg.AssetCheckResult(
+            check_name="scores_in_unit_interval",
+            passed=not out_of_range,
+            metadata={
+                "scores_checked": sum(v is not None for s in stored_scores.values() for v in s.values()),
+                "out_of_range": len(out_of_range),
+                "out_of_range_items": ", ".join(out_of_range[:20]) or "none",
+            },
+        ),
+        dg.AssetCheckResult(
+            check_name="every_item_moderated",
+            passed=unmoderated == 0,
+            metadata={"unmoderated": unmoderated, "scope": scope},
+        ),
+    ]
+
+
+def _is_probability(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
+
+
+def read_stored_scores(
+    db: Database, keys: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The `scores` stored in `ml.moderation_results` for the given items, in the order of `keys`;
+    items without a row are left out. One query per content type and chunk of ids."""
+    by_type: dict[str, list[int]] = {}
+    for content_type, content_id in keys:
+        by_type.setdefault(content_type, []).append(int(content_id))
+    table = schema.moderation_results
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    with db.engine.connect() as conn:
+        for content_type, content_ids in by_type.items():
+            for start in range(0, len(content_ids), _ID_CHUNK):
+                query = sa.select(table.c.content_id, table.c.scores).where(
+                    table.c.content_type == content_type,
+                    table.c.content_id.in_(content_ids[start : start + _ID_CHUNK]),
+                )
+                for content_id, scores in conn.execute(query):
+                    parsed = json.loads(scores) if isinstance(scores, str) else scores
+                    found[(content_type, int(content_id))] = dict(parsed) if isinstance(parsed, dict) else {}
+    return {key: found[key] for key in keys if key in found}
 
 
 def write_records(db: Database, records: Sequence[ModerationRecord]) -> None:

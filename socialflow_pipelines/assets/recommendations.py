@@ -387,8 +387,7 @@ def recommendations(
     seconds = time.perf_counter() - started
     write_recommendations(db, frames)
     cached = publish_recommendations(redis, frames, settings.rec_cache_ttl, now)
-    ranks_ok = all(_ranks_contiguous(frame) for frame in frames.values())
-    excluded_hits = sum(f["excluded_hits"] for f in facts.values())
+    checks = recommendation_checks(frames, sum(f["excluded_hits"] for f in facts.values()))
     context.log.info(f"scored {len(users)} users x {len(frames)} content types in {seconds:.1f} s")
     preview = (
         pl.concat([f.head(10) for f in frames.values() if f.height], how="vertical_relaxed")
@@ -412,15 +411,28 @@ def recommendations(
                 limit=30,
             ),
         },
-        check_results=[
-            dg.AssetCheckResult(
-                check_name="no_excluded_items",
-                passed=excluded_hits == 0,
-                metadata={"own_consumed_or_rejected_recommended": excluded_hits},
-            ),
-            dg.AssetCheckResult(check_name="ranks_contiguous", passed=ranks_ok),
-        ],
+        check_results=checks,
     )
+
+
+def recommendation_checks(frames: dict[str, pl.DataFrame], excluded_hits: int) -> list[dg.AssetCheckResult]:
+    """The run's checks: `excluded_hits` own, consumed or rejected items recommended (summed from
+    `_finish` over the content types), and ranks 1..n per list in every content type's frame."""
+    broken = [
+        f"{content_type}:{user}" for content_type, f in frames.items() for user in _broken_rank_lists(f)
+    ]
+    return [
+        dg.AssetCheckResult(
+            check_name="no_excluded_items",
+            passed=excluded_hits == 0,
+            metadata={"own_consumed_or_rejected_recommended": excluded_hits},
+        ),
+        dg.AssetCheckResult(
+            check_name="ranks_contiguous",
+            passed=not broken,
+            metadata={"lists_with_gaps": len(broken), "lists": ", ".join(sorted(broken)[:20]) or "none"},
+        ),
+    ]
 
 
 def _published_model(registry: ModelRegistry) -> tuple[HybridRecommender | None, str]:
@@ -601,13 +613,18 @@ def _stack(parts: list[Recommendations]) -> Recommendations:
     )
 
 
-def _ranks_contiguous(frame: pl.DataFrame) -> bool:
+def _broken_rank_lists(frame: pl.DataFrame) -> list[int]:
+    """Users whose list's ranks are not exactly 1..n (a gap, a duplicate, or not starting at 1)."""
     if frame.is_empty():
-        return True
+        return []
     per_user = frame.group_by("user_id").agg(
-        pl.col("rank").min().alias("lo"), pl.col("rank").max().alias("hi"), pl.len()
+        pl.col("rank").min().alias("lo"),
+        pl.col("rank").max().alias("hi"),
+        pl.len(),
+        pl.col("rank").n_unique(),
     )
-    return bool(((per_user["lo"] == 1) & (per_user["hi"] == per_user["len"])).all())
+    ok = (pl.col("lo") == 1) & (pl.col("hi") == pl.col("len")) & (pl.col("rank") == pl.col("len"))
+    return sorted(int(u) for u in per_user.filter(~ok)["user_id"])
 
 
 def write_recommendations(db: Database, frames: dict[str, pl.DataFrame]) -> None:
