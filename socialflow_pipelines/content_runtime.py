@@ -30,6 +30,7 @@ from socialflow_pipelines.ml.content import (
     TopicModel,
     vector_to_bytes,
 )
+from socialflow_pipelines.ml.content.topics import TopicAssignment
 from socialflow_pipelines.model_registry import ModelRegistry
 from socialflow_pipelines.moderation_runtime import ContentItem
 
@@ -70,11 +71,16 @@ def shared_analyzer() -> ContentAnalyzer:
     return ContentAnalyzer()
 
 
+def topics_payload(
+    topics: Sequence[TopicAssignment], topic_model_version: str | None
+) -> list[dict[str, Any]]:
+    """Topic assignments as stored and served: each names the `ml.topics` version its id belongs to."""
+    return [{**topic.to_dict(), "model_version": topic_model_version} for topic in topics]
+
+
 def analysis_payload(analysis: ContentAnalysis, topic_model_version: str | None) -> dict[str, Any]:
-    """The analysis as JSON; each topic names the `ml.topics` model version its id belongs to."""
-    payload = analysis.to_dict()
-    payload["topics"] = [{**topic, "model_version": topic_model_version} for topic in payload["topics"]]
-    return payload
+    """The analysis as JSON, its topics as `topics_payload` gives them."""
+    return {**analysis.to_dict(), "topics": topics_payload(analysis.topics, topic_model_version)}
 
 
 @dataclass(frozen=True)

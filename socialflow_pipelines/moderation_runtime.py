@@ -325,14 +325,24 @@ class ModerationRuntime:
             }
 
     def describe_models(self) -> dict[str, str]:
-        """Which model scores each label now, or why none does (for the UI and the API)."""
-        scorers, unavailable = self.text_scorers, self.text_unavailable
-        frame_scorers_, frame_unavailable = self.frame_models
+        """Which model scores each label now, or why none does (for the UI and the API). The frame
+        models are described once a video has loaded them, never loaded just to be described."""
         described = {}
-        for label in (*TEXT_LABELS, *FRAME_LABELS):
-            scorer = scorers.get(label) or frame_scorers_.get(label)
-            reason = unavailable.get(label) or frame_unavailable.get(label, "no model")
-            described[label] = f"{scorer.name} {scorer.version}" if scorer else f"none: {reason}"
+        for label in TEXT_LABELS:
+            scorer = self.text_scorers.get(label)
+            described[label] = (
+                f"{scorer.name} {scorer.version}" if scorer else f"none: {self.text_unavailable[label]}"
+            )
+        loaded = "frame_models" in self.__dict__  # cached_property: set once a video needed them
+        frame_scorers_, frame_unavailable = self.frame_models if loaded else ({}, {})
+        for label in FRAME_LABELS:
+            scorer = frame_scorers_.get(label)
+            if scorer is not None:
+                described[label] = f"{scorer.name} {scorer.version}"
+            else:
+                described[label] = (
+                    f"none: {frame_unavailable[label]}" if loaded else "not loaded: no video frames"
+                )
         return described
 
     def text_moderator(self) -> ContentModerator:

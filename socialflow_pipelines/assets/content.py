@@ -42,6 +42,7 @@ from socialflow_pipelines.content_runtime import (
     embedding_frame,
     feature_frame,
     shared_analyzer,
+    topics_payload,
     write_analyses,
 )
 from socialflow_pipelines.db import schema
@@ -434,13 +435,12 @@ def content_topics(
                 )
             ],
         )
-    model = registry.load(TOPIC_MODEL, version)[0]
-    keys, vectors = stored_embeddings(db, days, shared_analyzer().embedder)
+    model, published = registry.load(TOPIC_MODEL, version)
+    # The embeddings the topics were fitted on: no analysis model needs loading for a matrix product.
+    embedding_model, dim = str(published.params["embedding_model"]), int(model.centroids.shape[1])
+    keys, vectors = stored_embeddings(db, days, embedding_model, dim)
     assignments = model.assign(vectors, top=config.top) if keys else []
-    payloads = [
-        json.dumps([{**t.to_dict(), "model_version": version} for t in item_topics])
-        for item_topics in assignments
-    ]
+    payloads = [json.dumps(topics_payload(item_topics, version)) for item_topics in assignments]
     updated = write_topics(db, keys, payloads)
     stale = count_stale_topics(db, days, version)
     sizes = Counter(item_topics[0].label for item_topics in assignments if item_topics)
@@ -471,9 +471,9 @@ def content_topics(
 
 
 def stored_embeddings(
-    db: Database, days: tuple[date, date], embedder: TextEmbedder
+    db: Database, days: tuple[date, date], model: str, dim: int
 ) -> tuple[list[tuple[str, int]], np.ndarray]:
-    """Keys and embedding matrix of the analysed items created in [days[0], days[1])."""
+    """Keys and `model`'s embedding matrix of the analysed items created in [days[0], days[1])."""
     table, features = schema.content_embeddings, schema.content_features
     joined = table.join(
         features,
@@ -485,16 +485,16 @@ def stored_embeddings(
         .where(
             table.c.created_date >= days[0],
             table.c.created_date < days[1],
-            table.c.model == embedder.model_name,
-            table.c.dim == embedder.dim,
+            table.c.model == model,
+            table.c.dim == dim,
         )
         .order_by(table.c.content_type, table.c.content_id)
     )
     with db.engine.connect() as conn:
         rows = conn.execute(query).all()
-    vectors = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+    vectors = np.zeros((len(rows), dim), dtype=np.float32)
     for i, row in enumerate(rows):
-        vectors[i] = vector_from_bytes(bytes(row.vector), embedder.dim)
+        vectors[i] = vector_from_bytes(bytes(row.vector), dim)
     return [(str(row.content_type), int(row.content_id)) for row in rows], vectors
 
 

@@ -52,7 +52,6 @@ from socialflow_pipelines.moderation_runtime import (
 from socialflow_pipelines.resources import DatabaseResource, ModelStoreResource, RedisResource
 
 GATE_METRIC = "pr_auc"
-_ID_CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit
 APP_DEPS = ["posts", "comments", "videos", "moderation_reviews"]
 
 # --------------------------------------------------------------------------------------------
@@ -294,7 +293,8 @@ def moderation_results(
     context.log.info(f"moderated {len(records)} items ({scope}); redis: {cached}")
 
     unmoderated = count_unmoderated(db, config, window.start, window.end)
-    checks = moderation_checks(read_stored_scores(db, keys), unmoderated, scope)
+    stored = {key: record.scores for key, record in read_results(db, keys).items()}
+    checks = moderation_checks(stored, unmoderated, scope)
     return dg.MaterializeResult(
         metadata={
             "scope": scope,
@@ -318,7 +318,7 @@ def moderation_checks(
     stored_scores: Mapping[tuple[str, int], Mapping[str, Any]], unmoderated: int, scope: str
 ) -> list[dg.AssetCheckResult]:
     """The run's checks, on what the store holds: the scores stored for the run's items (as read
-    back by `read_stored_scores`) and the scope's items without a result row (`count_unmoderated`).
+    back by `read_results`) and the scope's items without a result row (`count_unmoderated`).
 
     A score counts as out of range when it is not a number in [0, 1] (NaN included); null means the
     label had no model and is fine.
@@ -350,29 +350,6 @@ def moderation_checks(
 
 def _is_probability(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 0.0 <= value <= 1.0
-
-
-def read_stored_scores(
-    db: Database, keys: Sequence[tuple[str, int]]
-) -> dict[tuple[str, int], dict[str, Any]]:
-    """The `scores` stored in `ml.moderation_results` for the given items, in the order of `keys`;
-    items without a row are left out. One query per content type and chunk of ids."""
-    by_type: dict[str, list[int]] = {}
-    for content_type, content_id in keys:
-        by_type.setdefault(content_type, []).append(int(content_id))
-    table = schema.moderation_results
-    found: dict[tuple[str, int], dict[str, Any]] = {}
-    with db.engine.connect() as conn:
-        for content_type, content_ids in by_type.items():
-            for start in range(0, len(content_ids), _ID_CHUNK):
-                query = sa.select(table.c.content_id, table.c.scores).where(
-                    table.c.content_type == content_type,
-                    table.c.content_id.in_(content_ids[start : start + _ID_CHUNK]),
-                )
-                for content_id, scores in conn.execute(query):
-                    parsed = json.loads(scores) if isinstance(scores, str) else scores
-                    found[(content_type, int(content_id))] = dict(parsed) if isinstance(parsed, dict) else {}
-    return {key: found[key] for key in keys if key in found}
 
 
 def write_records(db: Database, records: Sequence[ModerationRecord]) -> None:

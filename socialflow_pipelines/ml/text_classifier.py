@@ -27,6 +27,7 @@ Two refinements make the probabilities mean what the moderation thresholds say o
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -91,8 +92,8 @@ def as_binary_labels(labels: Sequence[int | bool] | np.ndarray) -> np.ndarray:
 def _profanity_check_logits(texts: Sequence[str]) -> np.ndarray:
     from profanity_check import predict_prob  # the shipped offensive-language model
 
-    p = np.clip(np.asarray(predict_prob(list(texts)), dtype=np.float64), 1e-4, 1 - 1e-4)
-    return np.log(p / (1 - p))
+    # Clipped harder than `_logit`: the prior's log-odds stay within +-9.2 as a stacking feature.
+    return _logit(np.clip(np.asarray(predict_prob(list(texts)), dtype=np.float64), 1e-4, 1 - 1e-4))
 
 
 # Shipped models a label's classifier may fuse in, by name: log-odds per text.
@@ -184,13 +185,13 @@ class TextClassifier:
         logits = _logit(self.predict_proba(texts))
         share = train_share
         for _ in range(max_iter):
-            shift = float(_logit(np.array([share]))[0] - _logit(np.array([train_share]))[0])
-            updated = float(np.mean(1 / (1 + np.exp(-(logits + shift)))))
+            shift = math.log(share / (1 - share)) - math.log(train_share / (1 - train_share))
+            updated = min(max(float(np.mean(1 / (1 + np.exp(-(logits + shift))))), 1e-6), 1 - 1e-6)
             converged = abs(updated - share) < 1e-7
-            share = min(max(updated, 1e-6), 1 - 1e-6)
+            share = updated
             if converged:
                 break
-        self.population_shift = float(_logit(np.array([share]))[0] - _logit(np.array([train_share]))[0])
+        self.population_shift = math.log(share / (1 - share)) - math.log(train_share / (1 - train_share))
         self.population_prior = share
         return share
 
@@ -203,10 +204,7 @@ class TextClassifier:
             return np.empty(0, dtype=np.float64)
         x = self._features.transform([normalize_social_text(t) for t in texts])
         if self._fusion is not None and self._svm is not None and self.params.prior is not None:
-            stacked = np.column_stack(
-                [self._svm.decision_function(x), PRIOR_MODELS[self.params.prior](texts)]
-            )
-            proba = self._fusion.predict_proba(stacked)[:, 1]
+            proba = self._fusion.predict_proba(self._stacked(self._svm.decision_function(x), texts))[:, 1]
         else:
             assert self._model is not None
             proba = self._model.predict_proba(x)[:, 1]

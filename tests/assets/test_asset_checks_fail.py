@@ -26,7 +26,7 @@ from socialflow_pipelines.assets.content import (
     content_embedding_checks,
     content_feature_checks,
 )
-from socialflow_pipelines.assets.moderation import moderation_checks, moderation_results, read_stored_scores
+from socialflow_pipelines.assets.moderation import moderation_checks, moderation_results
 from socialflow_pipelines.assets.recommendations import (
     ASSETS as RECOMMENDATION_ASSETS,
 )
@@ -43,6 +43,7 @@ from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.ml.recommendations import Recommendations
 from socialflow_pipelines.ml.trending import WINDOW_HOURS, aggregate_hourly, compute_trending, top_per_window
+from socialflow_pipelines.moderation_runtime import read_results
 from socialflow_pipelines.recommendations_runtime import MODEL_NAME
 from tests.assets.test_content_assets import DAY, FIRST_DAY, NOW, SECOND_DAY
 from tests.assets.test_content_assets import seed as seed_small_world
@@ -198,7 +199,7 @@ def test_moderation_checks_fail_on_what_the_store_holds_after_the_run(
 
     def write_then_interfere(db: Database, records) -> None:
         write_records(db, records)
-        stored = read_stored_scores(db, [("post", 2)])[("post", 2)]
+        stored = read_results(db, [("post", 2)])[("post", 2)].scores
         with db.begin() as conn:
             conn.execute(
                 results.update()
@@ -219,11 +220,8 @@ def test_moderation_checks_fail_on_what_the_store_holds_after_the_run(
     moderated = failing["every_item_moderated"]
     assert moderated.passed is False and meta(moderated)["unmoderated"] == 1
 
-    # The read-back returns stored rows only, in the order asked.
-    assert list(read_stored_scores(any_db, [("post", 2), ("post", 900), ("post", 1)])) == [
-        ("post", 2),
-        ("post", 1),
-    ]
+    # The read-back holds stored rows only.
+    assert set(read_results(any_db, [("post", 2), ("post", 900), ("post", 1)])) == {("post", 2), ("post", 1)}
 
 
 # --------------------------------------------------------------------------------------------
