@@ -1,22 +1,29 @@
-"""The one Definitions object: assets, checks, jobs, schedules, sensors and resources."""
+"""The code location: each domain's Definitions merged, with the resources they share."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from socialflow_pipelines import automation
-from socialflow_pipelines.assets import content, moderation, recommendations, trending
-from socialflow_pipelines.assets.app_tables import app_tables
-from socialflow_pipelines.resources import DatabaseResource, ModelStoreResource, RedisResource
+from socialflow_pipelines.defs import app, content, moderation, recommendations, trending
+from socialflow_pipelines.defs.resources import (
+    DatabaseResource,
+    ModelStoreResource,
+    RedisResource,
+    SettingsResource,
+)
 
-defs = dg.Definitions(
-    assets=[app_tables, *dg.load_assets_from_modules([trending, moderation, content, recommendations])],
-    jobs=automation.jobs,
-    schedules=automation.schedules,
-    sensors=automation.sensors,
-    resources={
-        "database": DatabaseResource(),
-        "redis": RedisResource(),
-        "model_store": ModelStoreResource(),
-    },
+defs = dg.Definitions.merge(
+    app.defs,
+    trending.defs,
+    moderation.defs,
+    content.defs,
+    recommendations.defs,
+    dg.Definitions(
+        resources={
+            "settings": SettingsResource(),
+            "database": DatabaseResource(),
+            "redis": RedisResource(),
+            "model_store": ModelStoreResource(),
+        }
+    ),
 )

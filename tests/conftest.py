@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.db.engine import Database
-from socialflow_pipelines.db.migrate import upgrade
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.db.migrate import upgrade
 
 PG_ADMIN_URL = os.environ.get("SOCIALFLOW_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_TEST_URL = os.environ.get("SOCIALFLOW_TEST_REDIS", "redis://127.0.0.1:6379/15")

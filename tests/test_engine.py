@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import polars as pl
 import sqlalchemy as sa
 
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
 
 EVENTS = pl.DataFrame(
     {

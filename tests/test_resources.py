@@ -6,7 +6,7 @@ import socket
 
 import redis
 
-from socialflow_pipelines.resources import RedisResource
+from socialflow_pipelines.defs.resources import RedisResource
 
 
 def test_publish_writes_each_key_with_its_ttl(redis_url: str) -> None:

@@ -15,10 +15,10 @@ import numpy as np
 import polars as pl
 
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
-from socialflow_pipelines.db.migrate import upgrade
 from socialflow_pipelines.ml.trending import aggregate_hourly, compute_trending, top_per_window
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.db.migrate import upgrade
 
 EVENT_MIX = {"view": 0.85, "like": 0.09, "comment": 0.035, "share": 0.025}
 

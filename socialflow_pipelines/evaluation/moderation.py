@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.domains.moderation.service import current_text_scorer
 from socialflow_pipelines.evaluation.datafiles import read_labeled_csv
 from socialflow_pipelines.ml.metrics import binary_metrics
 from socialflow_pipelines.ml.moderation import Scorer, TrainedTextScorer, text_model_params
 from socialflow_pipelines.ml.text_classifier import TextClassifier, train_with_holdout
-from socialflow_pipelines.moderation_runtime import current_text_scorer
 
 THRESHOLD = 0.5
 THRESHOLD_NOTE = "accuracy/precision/recall/f1 count probability >= 0.5 as positive"

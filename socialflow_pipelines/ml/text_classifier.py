@@ -106,7 +106,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 
 class TextClassifier:
-    """Binary text classifier with calibrated probabilities; picklable (saved by ModelRegistry)."""
+    """Binary text classifier with calibrated probabilities; picklable (saved by ModelStore)."""
 
     # Defaults for versions pickled before fusion and base-rate adaptation existed.
     _svm: LinearSVC | None = None

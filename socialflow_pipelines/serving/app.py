@@ -15,11 +15,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from socialflow_pipelines import content_runtime, moderation_runtime
-from socialflow_pipelines.cache import RedisCache
-from socialflow_pipelines.config import Settings, get_settings
-from socialflow_pipelines.db.engine import Database
-from socialflow_pipelines.model_registry import ModelRegistry
+from socialflow_pipelines.config import Settings
+from socialflow_pipelines.domains.content import service as content_runtime
+from socialflow_pipelines.domains.moderation import service as moderation_runtime
+from socialflow_pipelines.platform.cache import RedisCache
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.model_store import ModelStore
 from socialflow_pipelines.serving.deps import AdminDep
 from socialflow_pipelines.serving.ratelimit import UserRateLimiter
 from socialflow_pipelines.serving.routers import analysis, moderation, recommendations, trending
@@ -76,12 +77,14 @@ def preload_models(settings: Settings) -> None:
     first-call allocations included), so the first request is as fast as the next."""
     moderation_runtime.current_runtime(settings).text_moderator().moderate_texts(["warm up"])
     started = time.perf_counter()
-    content_runtime.current_runtime(ModelRegistry(settings.model_dir)).analyze_text("warm up")
+    content_runtime.current_runtime(ModelStore(settings.model_dir)).analyze_text("warm up")
     log.info("models preloaded (analysis %.1f s)", time.perf_counter() - started)
 
 
-def create_app() -> FastAPI:
-    settings = get_settings()
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The service for `settings` (from the environment when none are given: uvicorn's factory);
+    routes receive them through `SettingsDep`, never from a global."""
+    settings = settings or Settings()
     registry = CollectorRegistry()
     requests_total = Counter(
         "socialflow_api_requests_total", "API requests", ["method", "route", "status"], registry=registry
@@ -92,6 +95,7 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
         app.state.database = Database(settings.database_url)
         redis_url = settings.redis_connection_url
         app.state.cache = RedisCache(redis_url) if redis_url else None

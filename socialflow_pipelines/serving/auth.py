@@ -14,7 +14,7 @@ import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from socialflow_pipelines.config import Settings, get_settings
+from socialflow_pipelines.config import Settings
 
 bearer = HTTPBearer(auto_error=False, description="JWT signed with SOCIALFLOW_JWT_SECRET (HS256)")
 
@@ -59,7 +59,7 @@ def current_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("missing bearer token")
-    principal = decode_token(credentials.credentials, get_settings())
+    principal = decode_token(credentials.credentials, request.app.state.settings)
     request.state.principal = principal
     return principal
 
@@ -75,10 +75,9 @@ def issue_token(
     *,
     is_admin: bool = False,
     ttl: timedelta = timedelta(hours=12),
-    settings: Settings | None = None,
+    settings: Settings,
 ) -> str:
     """A token as the backend would issue it: for the demo, tests and operators' scripts."""
-    settings = settings or get_settings()
     if settings.jwt_secret is None:
         raise RuntimeError("SOCIALFLOW_JWT_SECRET is not set")
     now = datetime.now(UTC)

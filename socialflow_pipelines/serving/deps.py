@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: the stores, and the authenticated, rate-limited caller."""
+"""Request-scoped dependencies: the settings, the stores, and the authenticated, rate-limited caller."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from socialflow_pipelines.cache import RedisCache
-from socialflow_pipelines.db.engine import Database
+from socialflow_pipelines.config import Settings
+from socialflow_pipelines.platform.cache import RedisCache
+from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.serving.auth import Principal, admin_principal, current_principal
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
 
 
 def get_database(request: Request) -> Database:
@@ -29,6 +34,7 @@ def limited_admin(request: Request, principal: Annotated[Principal, Depends(admi
     return principal
 
 
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 CacheDep = Annotated[RedisCache | None, Depends(get_cache)]
 UserDep = Annotated[Principal, Depends(limited_user)]

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import dagster as dg
 import polars as pl
 
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.definitions import defs
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
 
 
 def test_observation_records_rows_and_a_data_version_that_moves_with_new_rows(any_db: Database) -> None:

@@ -23,19 +23,19 @@ import sqlalchemy as sa
 # The scheduler's own tick iterator: the tick times below must be times the daemon really ticks.
 from dagster._utils.schedules import schedule_execution_time_iterator
 
-from socialflow_pipelines.assets.common import PARTITIONS_START, daily_partitions
-from socialflow_pipelines.assets.content import content_analysis, count_stale_topics
-from socialflow_pipelines.assets.moderation import moderation_results
+from socialflow_demo import WorldConfig, generate_world
+from socialflow_demo.load import insert_post, write_world
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.content_runtime import TOPIC_MODEL
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
-from socialflow_pipelines.db.migrate import upgrade
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.demo import WorldConfig, generate_world
-from socialflow_pipelines.demo.load import insert_post, write_world
-from socialflow_pipelines.model_registry import ModelRegistry
-from socialflow_pipelines.recommendations_runtime import MODEL_NAME
+from socialflow_pipelines.defs.common import PARTITIONS_START, daily_partitions
+from socialflow_pipelines.defs.content.assets import content_analysis, count_stale_topics
+from socialflow_pipelines.defs.moderation.assets import moderation_results
+from socialflow_pipelines.domains.content.service import TOPIC_MODEL
+from socialflow_pipelines.domains.recommendations.store import MODEL_NAME
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.db.migrate import upgrade
+from socialflow_pipelines.platform.model_store import ModelStore
 
 EXPECTED_SCHEDULES = {
     "observe_app_tables",
@@ -402,7 +402,7 @@ def test_retrain_moderation_models_daily_run_trains_from_the_reviews(night: Nigh
     assert set(status) == {"spam_model", "toxicity_model", "hate_speech_model"}
     assert status["spam_model"] == status["toxicity_model"] == "published"
     assert status["hate_speech_model"] in {"published", "skipped"}
-    registry = ModelRegistry(get_settings().model_dir)
+    registry = ModelStore(get_settings().model_dir)
     versions = schema.model_versions
     for name, outcome in status.items():
         published = registry.published_version(name)
@@ -415,14 +415,14 @@ def test_topic_model_daily_run_publishes_topics(night: Night) -> None:
     _, result = run_tick(night, "topic_model_daily", MIDNIGHT + timedelta(hours=2, minutes=30))
     (event,) = result.get_asset_materialization_events()
     assert event.materialization.metadata["status"].value == "published"
-    version = ModelRegistry(get_settings().model_dir).published_version(TOPIC_MODEL)
+    version = ModelStore(get_settings().model_dir).published_version(TOPIC_MODEL)
     assert version == event.materialization.metadata["version"].value
     assert count(night.db, schema.topics, schema.topics.c.model_version == version) >= 2
 
 
 def test_content_topics_daily_run_relabels_the_last_seven_days(night: Night) -> None:
     run_tick(night, "topic_model_daily", MIDNIGHT + timedelta(hours=2, minutes=30))
-    version = ModelRegistry(get_settings().model_dir).published_version(TOPIC_MODEL)
+    version = ModelStore(get_settings().model_dir).published_version(TOPIC_MODEL)
     request, result = run_tick(night, "content_topics_daily", MIDNIGHT + timedelta(hours=2, minutes=45))
     days = [(MIDNIGHT.date() - timedelta(days=n)).isoformat() for n in range(6, -1, -1)]
     assert (request.tags[RANGE_START], request.tags[RANGE_END]) == (days[0], days[-1])

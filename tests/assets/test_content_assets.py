@@ -13,22 +13,22 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from socialflow_pipelines.assets.content import (
+from socialflow_pipelines.cli.materialize import MATERIALIZE_PLAN
+from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.definitions import defs
+from socialflow_pipelines.defs.content.assets import (
     content_after_moderation_sensor,
     content_analysis,
     content_topics,
     plan_content_runs,
     topic_model,
 )
-from socialflow_pipelines.assets.moderation import moderation_results
-from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.content_runtime import TOPIC_MODEL
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
-from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.materialize import MATERIALIZE_PLAN
+from socialflow_pipelines.defs.moderation.assets import moderation_results
+from socialflow_pipelines.domains.content.service import TOPIC_MODEL
 from socialflow_pipelines.ml.content import vector_from_bytes
-from socialflow_pipelines.model_registry import ModelRegistry
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.model_store import ModelStore
 
 NOW = datetime.now(UTC)
 # Two whole days in the past, so every item is older than "now" whenever the test runs.
@@ -229,7 +229,7 @@ def test_features_embeddings_topics_on_every_store(any_db: Database) -> None:
     # Topics: fitted, published, written to ml.topics and the model_versions mirror.
     fitted = dg.materialize([topic_model], resources=defs.resources)
     assert fitted.success
-    version = ModelRegistry(get_settings().model_dir).published_version(TOPIC_MODEL)
+    version = ModelStore(get_settings().model_dir).published_version(TOPIC_MODEL)
     assert version is not None
     with any_db.engine.connect() as conn:
         topics = conn.execute(sa.select(schema.topics).where(schema.topics.c.model_version == version)).all()
@@ -320,7 +320,7 @@ def test_topic_model_skips_with_too_little_content(sqlite_db: Database) -> None:
     result = dg.materialize([topic_model], resources=defs.resources)
     assert result.success
     assert result.asset_materializations_for_node("topic_model")[0].metadata["status"].value == "skipped"
-    assert ModelRegistry(get_settings().model_dir).published_version(TOPIC_MODEL) is None
+    assert ModelStore(get_settings().model_dir).published_version(TOPIC_MODEL) is None
 
 
 def test_sensor_launches_content_runs_for_the_items_moderation_judged(sqlite_db: Database) -> None:

@@ -14,17 +14,17 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from socialflow_pipelines.assets.moderation import (
+from socialflow_demo import WorldConfig, generate_world
+from socialflow_demo.load import write_world
+from socialflow_pipelines.definitions import defs
+from socialflow_pipelines.defs.moderation.assets import (
     MODEL_ASSETS,
     moderation_results,
     spam_model,
 )
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
-from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.demo import WorldConfig, generate_world
-from socialflow_pipelines.demo.load import write_world
 from socialflow_pipelines.ml.moderation import DECISIONS
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
 
 NOW = datetime.now(UTC)
 DAY = "%Y-%m-%d"
@@ -178,7 +178,7 @@ def test_backfill_keeps_human_decisions_and_a_rerun_changes_nothing(sqlite_db: D
     row = after[("post", approved_post)]
     assert (row["decision"], row["flags"], row["human_reviewed"]) == ("rejected", ["spam"], True)
     assert app_columns(sqlite_db)[("post", approved_post)][0] is True
-    spam_version = defs.resources["model_store"].registry.published_version("spam_model")
+    spam_version = defs.resources["model_store"].store.published_version("spam_model")
     columns_after = app_columns(sqlite_db)
     for key, before in first.items():
         now_row = after[key]
@@ -206,7 +206,7 @@ def test_sensor_style_run_moderates_only_the_listed_items(sqlite_db: Database) -
 
 def test_model_assets_train_from_reviews_and_the_gate_refuses_a_worse_model(sqlite_db: Database) -> None:
     seed(sqlite_db, users=600)
-    registry = defs.resources["model_store"].registry
+    registry = defs.resources["model_store"].store
 
     # Defaults need 200 reviews with 20 of each class: hate_speech has fewer, so it is skipped.
     result = dg.materialize(list(MODEL_ASSETS), resources=defs.resources)

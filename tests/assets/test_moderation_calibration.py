@@ -12,16 +12,16 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from socialflow_pipelines.assets.moderation import MODEL_ASSETS, moderation_results
+from socialflow_demo import WorldConfig, generate_world
+from socialflow_demo.load import write_world
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.demo import WorldConfig, generate_world
-from socialflow_pipelines.demo.load import write_world
+from socialflow_pipelines.defs.moderation.assets import MODEL_ASSETS, moderation_results
+from socialflow_pipelines.domains.moderation.service import ModerationRuntime
 from socialflow_pipelines.ml.moderation import TEXT_LABELS
-from socialflow_pipelines.model_registry import ModelRegistry
-from socialflow_pipelines.moderation_runtime import ModerationRuntime
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.model_store import ModelStore
 
 EVERYDAY = (Path(__file__).parents[1] / "data" / "everyday_posts.txt").read_text().splitlines()
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a fixed world: the figures below are its own
@@ -35,7 +35,7 @@ def moderated_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database,
         patch.setenv("DATABASE_URL", f"sqlite:///{root / 'world.db'}")
         patch.setenv("SOCIALFLOW_MODEL_DIR", str(root / "models"))
         get_settings.cache_clear()
-        from socialflow_pipelines.db.migrate import upgrade
+        from socialflow_pipelines.platform.db.migrate import upgrade
 
         upgrade(get_settings().database_url)
         db = Database(get_settings().database_url)
@@ -49,7 +49,7 @@ def moderated_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database,
         assert dg.materialize(
             [moderation_results], resources=defs.resources, instance=instance, tags=tags
         ).success
-        runtime = ModerationRuntime(get_settings(), ModelRegistry(get_settings().model_dir))
+        runtime = ModerationRuntime(get_settings(), ModelStore(get_settings().model_dir))
         yield db, runtime
         db.dispose()
     get_settings.cache_clear()

@@ -11,11 +11,11 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from socialflow_pipelines.assets.moderation import moderation_job, plan_moderation_runs
-from socialflow_pipelines.db.engine import Database
+from socialflow_demo import WorldConfig, generate_world
+from socialflow_demo.load import append_batch, write_world
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.demo import WorldConfig, generate_world
-from socialflow_pipelines.demo.load import append_batch, write_world
+from socialflow_pipelines.defs.moderation.assets import moderation_job, plan_moderation_runs
+from socialflow_pipelines.platform.db.engine import Database
 
 NOW = datetime.now(UTC)
 TABLES = {"post": "posts", "comment": "comments", "video": "videos"}

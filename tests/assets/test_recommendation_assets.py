@@ -14,15 +14,15 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from socialflow_pipelines.assets.recommendations import ASSETS, recommendations
+from socialflow_demo import WorldConfig, generate_world
+from socialflow_demo.load import write_world
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.demo import WorldConfig, generate_world
-from socialflow_pipelines.demo.load import write_world
-from socialflow_pipelines.model_registry import ModelRegistry
-from socialflow_pipelines.recommendations_runtime import MODEL_NAME
+from socialflow_pipelines.defs.recommendations.assets import ASSETS, recommendations
+from socialflow_pipelines.domains.recommendations.store import MODEL_NAME
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.model_store import ModelStore
 
 NOW = datetime.now(UTC)
 FAST = {
@@ -134,12 +134,12 @@ def test_model_beats_popularity_and_is_published_with_its_metrics(sqlite_db: Dat
     )
     assert rows["status"].to_list() == ["published"]
     assert rows["metrics"][0]["precision_at_10"] == model["precision_at_10"]
-    assert ModelRegistry(tmp_path / "models").published_version(MODEL_NAME) == model["version"]
+    assert ModelStore(tmp_path / "models").published_version(MODEL_NAME) == model["version"]
 
 
 def test_indexes_are_stable_across_runs(sqlite_db: Database, tmp_path) -> None:
     seed_world(sqlite_db, users=100, days=2)
-    registry = ModelRegistry(tmp_path / "models")
+    registry = ModelStore(tmp_path / "models")
     materialize(ASSETS[:1])
     first, _ = registry.load("interaction_matrix")
     new_user = 10_000

@@ -11,11 +11,11 @@ import pytest
 import redis
 import sqlalchemy as sa
 
-from socialflow_pipelines import automation
-from socialflow_pipelines.assets.trending import engagement_hourly, trending_scores
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.definitions import defs
+from socialflow_pipelines.defs.trending import schedules as automation
+from socialflow_pipelines.defs.trending.assets import engagement_hourly, trending_scores
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
 
 NOW = datetime.now(UTC)
 
@@ -119,8 +119,8 @@ def test_definitions_load_with_schedules_and_jobs() -> None:
 def test_a_seeded_world_mixes_rising_stable_and_falling_in_the_long_windows(sqlite_db: Database) -> None:
     """The demo's history is shorter than the long windows' baselines (and a young item's life is
     shorter than its own): the labels must still say something there."""
-    from socialflow_pipelines.demo import WorldConfig, generate_world
-    from socialflow_pipelines.demo.load import write_world
+    from socialflow_demo import WorldConfig, generate_world
+    from socialflow_demo.load import write_world
 
     write_world(sqlite_db, generate_world(WorldConfig(users=300, days=14), now=NOW))
     assert materialize_range(NOW - timedelta(days=14), NOW).success

@@ -9,9 +9,9 @@ from pathlib import Path
 import jwt
 import polars as pl
 
+from socialflow_demo import WorldConfig, generate_world
+from socialflow_pipelines.cli.banner import demo_accounts, demo_banner
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.demo import WorldConfig, generate_world
-from socialflow_pipelines.demo.banner import demo_accounts, demo_banner
 
 
 def test_the_banner_gives_working_tokens_for_three_kinds_of_user() -> None:

@@ -11,10 +11,10 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.linalg import svds
 
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.demo import SCHEMAS, LiveGenerator, WorldConfig, generate_world
-from socialflow_pipelines.demo import vocabulary as vocab
-from socialflow_pipelines.demo.generator import Population, _streams
+from socialflow_demo import SCHEMAS, LiveGenerator, WorldConfig, generate_world
+from socialflow_demo import vocabulary as vocab
+from socialflow_demo.generator import Population, _streams
+from socialflow_pipelines.platform.db import schema
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 CONFIG = WorldConfig(users=1500, days=7, seed=3, min_planted=0)  # the natural rates

@@ -19,7 +19,7 @@ from socialflow_pipelines.evaluation.moderation import (
     label_parser,
     train_text_model,
 )
-from socialflow_pipelines.model_registry import ModelNotFoundError, ModelRegistry
+from socialflow_pipelines.platform.model_store import ModelNotFoundError, ModelStore
 
 METRICS = {
     "n",
@@ -123,7 +123,7 @@ def test_without_training_judges_the_published_model(tmp_path: Path) -> None:
     data = write_csv(tmp_path / "labeled.csv", sms_like(200, 3))
     model, metrics = train_text_model("spam", data, seed=0)
     assert metrics["n"] == 40 and metrics["accuracy"] > 0.8
-    registry = ModelRegistry(tmp_path / "models")
+    registry = ModelStore(tmp_path / "models")
     version = registry.save("spam_model", model, metrics=metrics, params=model.describe())
     registry.publish("spam_model", version.version)
     test = write_csv(tmp_path / "test.csv", sms_like(60, 4))

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
 
 
 def socialflow(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "socialflow_pipelines.cli", *args],
+        [sys.executable, "-m", "socialflow_pipelines.cli.main", *args],
         env=env,
         cwd=cwd,
         capture_output=True,

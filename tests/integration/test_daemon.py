@@ -23,10 +23,10 @@ import dagster as dg
 import pytest
 import sqlalchemy as sa
 
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
-from socialflow_pipelines.demo.load import insert_post
-from socialflow_pipelines.instance import PACKAGE
+from socialflow_demo.load import insert_post
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.instance import PACKAGE
 from tests.integration.test_cli import socialflow as run_cli
 
 WAIT_S = 150  # from the daemon's start until both effects are seen

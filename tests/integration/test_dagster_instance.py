@@ -9,9 +9,9 @@ import dagster as dg
 import psycopg
 import pytest
 
-from socialflow_pipelines.assets.trending import trending_scores
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.instance import prepare_dagster_home
+from socialflow_pipelines.defs.trending.assets import trending_scores
+from socialflow_pipelines.platform.instance import prepare_dagster_home
 from tests.conftest import PG_ADMIN_URL, _unreachable
 
 

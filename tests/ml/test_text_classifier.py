@@ -20,7 +20,7 @@ from socialflow_pipelines.ml.text_classifier import (
     normalize_social_text,
     train_with_holdout,
 )
-from socialflow_pipelines.model_registry import ModelRegistry
+from socialflow_pipelines.platform.model_store import ModelStore
 
 SMS_SPAM = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "sms-spam-collection"
 
@@ -81,7 +81,7 @@ def test_same_seed_same_model_different_seed_different_split() -> None:
 def test_survives_registry_save_and_load(tmp_path: Path) -> None:
     texts, labels = spam_and_ham(120)
     model, metrics = train_with_holdout(texts, labels)
-    registry = ModelRegistry(tmp_path)
+    registry = ModelStore(tmp_path)
     version = registry.save("spam_model", model, metrics=metrics, params=model.describe())
     loaded, described = registry.load("spam_model", version.version)
     probe = ["urgent prize claim", "love you mum"]

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import uvicorn
 
-from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.config import Settings
 from socialflow_pipelines.serving.app import create_app
 from socialflow_pipelines.serving.auth import issue_token
 
@@ -24,11 +24,11 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(
-            uvicorn.Config(create_app(), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+            uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -56,8 +56,7 @@ def start_api() -> Iterator[Callable[[], LiveServer]]:
     servers: list[LiveServer] = []
 
     def start() -> LiveServer:
-        get_settings.cache_clear()
-        server = LiveServer().__enter__()
+        server = LiveServer(Settings()).__enter__()
         servers.append(server)
         return server
 
@@ -69,6 +68,6 @@ def start_api() -> Iterator[Callable[[], LiveServer]]:
 @pytest.fixture
 def make_token() -> Callable[..., str]:
     def make(user_id: int = 1, *, admin: bool = False, ttl: timedelta = timedelta(minutes=10)) -> str:
-        return issue_token(user_id, is_admin=admin, ttl=ttl)
+        return issue_token(user_id, is_admin=admin, ttl=ttl, settings=Settings())
 
     return make

@@ -6,9 +6,9 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from socialflow_pipelines.assets.content import content_analysis
-from socialflow_pipelines.db.engine import Database
 from socialflow_pipelines.definitions import defs
+from socialflow_pipelines.defs.content.assets import content_analysis
+from socialflow_pipelines.platform.db.engine import Database
 from tests.assets.test_content_assets import DAY, OTHER, OWNER, SECOND_DAY, seed
 
 URL = "/api/v1/ml/analyze"

@@ -11,12 +11,12 @@ import polars as pl
 import pytest
 import redis
 
-from socialflow_pipelines.assets.moderation import moderation_results
-from socialflow_pipelines.db.engine import Database
+from socialflow_demo import WorldConfig, generate_world
+from socialflow_demo.load import write_world
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.demo import WorldConfig, generate_world
-from socialflow_pipelines.demo.load import write_world
+from socialflow_pipelines.defs.moderation.assets import moderation_results
 from socialflow_pipelines.ml.moderation import DECISIONS
+from socialflow_pipelines.platform.db.engine import Database
 
 NOW = datetime.now(UTC)
 URL = "/api/v1/ml/moderate"

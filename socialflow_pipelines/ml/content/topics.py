@@ -3,7 +3,7 @@ each topic labelled by its class-based TF-IDF top terms (as BERTopic does).
 
 Clustering the embeddings the pipeline already stores costs little and groups paraphrases that
 share no words; c-TF-IDF then names each cluster by the terms that distinguish it from the others.
-The fitted `TopicModel` holds only numpy arrays and plain data, so it pickles for ModelRegistry.
+The fitted `TopicModel` holds only numpy arrays and plain data, so it pickles for ModelStore.
 """
 
 from __future__ import annotations

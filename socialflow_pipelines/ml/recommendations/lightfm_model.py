@@ -22,7 +22,7 @@ FeatureValues = Mapping[Hashable, Iterable[str] | Mapping[str, float]]
 
 
 class HybridRecommender:
-    """WARP LightFM over identity + side features, keyed by ids; picklable for the ModelRegistry."""
+    """WARP LightFM over identity + side features, keyed by ids; picklable for the ModelStore."""
 
     def __init__(
         self,

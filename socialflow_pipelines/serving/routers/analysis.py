@@ -17,12 +17,17 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from socialflow_pipelines.cache import prediction_key, read_through, write_best_effort
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.content_runtime import ContentRuntime, current_runtime, item_owner, read_features
-from socialflow_pipelines.db.engine import utc_now
-from socialflow_pipelines.model_registry import ModelRegistry
-from socialflow_pipelines.moderation_runtime import read_items
+from socialflow_pipelines.domains.content.service import (
+    ContentRuntime,
+    current_runtime,
+    item_owner,
+    read_features,
+)
+from socialflow_pipelines.domains.moderation.service import read_items
+from socialflow_pipelines.platform.cache import prediction_key, read_through, write_best_effort
+from socialflow_pipelines.platform.model_store import ModelStore
+from socialflow_pipelines.platform.time import utc_now
 from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, UserDep
 
 log = logging.getLogger(__name__)
@@ -146,4 +151,4 @@ def analyze(body: AnalyzeRequest, user: UserDep, database: DatabaseDep, cache: C
 
 
 def _runtime() -> ContentRuntime:
-    return current_runtime(ModelRegistry(get_settings().model_dir))
+    return current_runtime(ModelStore(get_settings().model_dir))

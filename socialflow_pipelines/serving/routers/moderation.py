@@ -16,17 +16,17 @@ from typing import Literal, Self
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from socialflow_pipelines.cache import moderation_key, read_through, write_best_effort
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.db.engine import utc_now
-from socialflow_pipelines.ml.moderation import FRAME_LABELS, VideoItem, video_text
-from socialflow_pipelines.moderation_runtime import (
+from socialflow_pipelines.domains.moderation.service import (
     ModerationRecord,
     current_runtime,
     read_items,
     read_results,
     read_reviews,
 )
+from socialflow_pipelines.ml.moderation import FRAME_LABELS, VideoItem, video_text
+from socialflow_pipelines.platform.cache import moderation_key, read_through, write_best_effort
+from socialflow_pipelines.platform.time import utc_now
 from socialflow_pipelines.serving.deps import AdminDep, CacheDep, DatabaseDep
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from socialflow_pipelines.cache import read_through, recommendations_key
 from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.db import schema
-from socialflow_pipelines.db.engine import Database
-from socialflow_pipelines.recommendations_runtime import cold_start_items
+from socialflow_pipelines.domains.recommendations.store import cold_start_items
+from socialflow_pipelines.platform.cache import read_through, recommendations_key
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, UserDep
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from socialflow_pipelines.cache import read_through, trending_key
-from socialflow_pipelines.db import schema
+from socialflow_pipelines.platform.cache import read_through, trending_key
+from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, UserDep
 
 log = logging.getLogger(__name__)

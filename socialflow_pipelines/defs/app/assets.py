@@ -1,0 +1,41 @@
+"""The Social Flow backend's tables, declared as external assets that Dagster observes but never
+materializes (the backend owns their rows). An observation records each table's row count and
+newest id as its data version, so the UI shows when the backend last wrote to it."""
+
+from collections.abc import Iterator
+
+import dagster as dg
+import sqlalchemy as sa
+
+from socialflow_pipelines.defs.resources import DatabaseResource
+from socialflow_pipelines.platform.db import schema
+
+APP_TABLES = {
+    "users": "Accounts (id, username, language, is_admin).",
+    "follows": "Who follows whom.",
+    "videos": "Videos with title, description and the moderation columns this platform writes.",
+    "posts": "Text posts with the moderation columns this platform writes.",
+    "comments": "Comments on videos and posts, with moderation columns.",
+    "engagement_events": "One row per view, like, comment or share.",
+    "moderation_reviews": "Human reviewers' decisions: the labels the moderation models retrain on.",
+}
+
+app_table_specs = [
+    dg.AssetSpec(name, description=description, group_name="app", kinds={"sql"})
+    for name, description in APP_TABLES.items()
+]
+
+
+@dg.multi_observable_source_asset(specs=app_table_specs, name="app_tables", group_name="app")
+def app_tables(database: DatabaseResource) -> Iterator[dg.ObserveResult]:
+    """Row count and newest row per table, one cheap query each."""
+    with database.database.engine.connect() as conn:
+        for name in APP_TABLES:
+            table = schema.metadata.tables[name]
+            newest = table.c.id if "id" in table.c else table.c.created_at
+            rows, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(newest))).one()
+            yield dg.ObserveResult(
+                asset_key=name,
+                data_version=dg.DataVersion(f"{rows}:{latest}"),
+                metadata={"rows": int(rows), "newest": str(latest)},
+            )

@@ -1,0 +1,120 @@
+"""recommendations' checks and recommendation_model's gate shown failing.
+
+Part of showing every asset check failing once: the real asset runs where it is cheap, elsewhere
+the pure function that builds the check results gets the bad data a broken pipeline would hand it.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import numpy as np
+import polars as pl
+import sqlalchemy as sa
+
+from socialflow_pipelines.definitions import defs
+from socialflow_pipelines.defs.recommendations.assets import (
+    ASSETS as RECOMMENDATION_ASSETS,
+)
+from socialflow_pipelines.defs.recommendations.assets import (
+    _finish,
+    _own_items,
+    recommendation_checks,
+    recommendation_model,
+)
+from socialflow_pipelines.domains.recommendations.store import MODEL_NAME
+from socialflow_pipelines.ml.recommendations import Recommendations
+from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.platform.db.engine import Database
+from tests.assets.test_recommendation_assets import seed_world as seed_recommendation_world
+
+
+def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
+    return {check.check_name: check for check in checks}
+
+
+def meta(check: dg.AssetCheckResult | dg.AssetCheckEvaluation) -> dict:
+    return {key: getattr(value, "value", value) for key, value in check.metadata.items()}
+
+
+USERS = [10, 11]
+ITEM_IDS = np.array([100, 101, 102, 103], np.int64)
+CREATORS = np.array([10, 11, 11, 12], np.int64)  # user 10 created item 100, user 11 items 101-102
+
+
+def finished(items: list[list[int]]) -> tuple[pl.DataFrame, int]:
+    """(frame, excluded hits) as the hourly scorer finishes a content type; `items` are columns."""
+    picked = np.array(items, np.int64)
+    scores = np.where(picked >= 0, 1.0 - np.arange(picked.shape[1]) / 10, 0.0).astype(np.float32)
+    recs = Recommendations(picked, scores, {"trending": scores})
+    frame, _coverage, hits = _finish(recs, USERS, ITEM_IDS, _own_items(USERS, CREATORS))
+    return frame, hits
+
+
+def test_recommendation_checks_fail_on_an_own_item_and_on_a_rank_gap() -> None:
+    frame, hits = finished([[1, 3, -1], [0, 3, -1]])
+    passing = by_name(recommendation_checks({"post": frame}, hits))
+    assert passing["no_excluded_items"].passed and passing["ranks_contiguous"].passed
+
+    # User 10's list holds item 100, which user 10 created.
+    frame, hits = finished([[3, 0, 1], [0, 3, -1]])
+    failing = by_name(recommendation_checks({"post": frame}, hits))
+    assert failing["no_excluded_items"].passed is False
+    assert meta(failing["no_excluded_items"]) == {"own_consumed_or_rejected_recommended": 1}
+    assert failing["ranks_contiguous"].passed
+
+    # An item dropped from user 10's list after ranking, without renumbering: ranks 1, 3.
+    frame, hits = finished([[1, 3, 2], [0, 3, -1]])
+    gapped = frame.filter(~((pl.col("user_id") == 10) & (pl.col("item_id") == 103)))
+    failing = by_name(recommendation_checks({"video": frame.head(0), "post": gapped}, hits))
+    assert failing["ranks_contiguous"].passed is False
+    assert meta(failing["ranks_contiguous"]) == {"lists_with_gaps": 1, "lists": "post:10"}
+    assert failing["no_excluded_items"].passed
+    assert sorted(gapped.filter(pl.col("user_id") == 10)["rank"].to_list()) == [1, 3]
+
+    # A duplicate rank hidden by a gap (1, 1, 3: lowest 1, highest 3 = the count) is caught too.
+    frame, hits = finished([[1, 3, 2], [0, 3, -1]])
+    doubled = frame.with_columns(
+        pl.when((pl.col("user_id") == 10) & (pl.col("rank") == 2))
+        .then(1)
+        .otherwise(pl.col("rank"))
+        .alias("rank")
+    )
+    failing = by_name(recommendation_checks({"post": doubled}, hits))
+    assert meta(failing["ranks_contiguous"]) == {"lists_with_gaps": 1, "lists": "post:10"}
+
+
+# --------------------------------------------------------------------------------------------
+# recommendation_model: not_worse_than_published (the real asset)
+
+
+def test_recommendation_model_gate_refuses_a_worse_candidate(sqlite_db: Database) -> None:
+    seed_recommendation_world(sqlite_db, users=150, days=3)
+    good = {"ops": {"recommendation_model": {"config": {"num_threads": 1, "epochs": 20}}}}
+    first = dg.materialize(list(RECOMMENDATION_ASSETS[:2]), resources=defs.resources, run_config=good)
+    assert first.success
+    (published_check,) = first.get_asset_check_evaluations()
+    assert published_check.check_name == "not_worse_than_published" and published_check.passed
+    registry = defs.resources["model_store"].store
+    published = registry.published_version(MODEL_NAME)
+    assert published is not None
+
+    # One epoch at a tiny learning rate barely moves the random start: held-out precision falls.
+    worse_config = {"num_threads": 1, "epochs": 1, "learning_rate": 0.0001, "no_components": 2}
+    worse = dg.materialize(
+        [recommendation_model],
+        resources=defs.resources,
+        run_config={"ops": {"recommendation_model": {"config": worse_config}}},
+    )
+    assert worse.success  # a WARN check: the run succeeds, the candidate is not published
+    (check,) = worse.get_asset_check_evaluations()
+    assert check.check_name == "not_worse_than_published" and check.passed is False
+    found = meta(check)
+    assert found["published"] == published and found["candidate"] != published
+    assert found["candidate_precision_at_10"] < found["published_precision_at_10"] - found["tolerance"]
+    assert registry.published_version(MODEL_NAME) == published
+    versions = schema.model_versions
+    with sqlite_db.engine.connect() as conn:
+        status = conn.execute(
+            sa.select(versions.c.status).where(versions.c.version == found["candidate"])
+        ).scalar_one()
+    assert status == "rejected"

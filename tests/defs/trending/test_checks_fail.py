@@ -1,0 +1,104 @@
+"""trending_scores' checks shown failing: scores_finite, every_window_present, row_counts_sane.
+
+Part of showing every asset check failing once: the real asset runs where it is cheap, elsewhere
+the pure function that builds the check results gets the bad data a broken pipeline would hand it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dagster as dg
+import polars as pl
+
+from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.defs.trending.assets import check_trending
+from socialflow_pipelines.ml.trending import WINDOW_HOURS, aggregate_hourly, compute_trending, top_per_window
+from tests.assets.test_content_assets import NOW
+
+
+def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
+    return {check.check_name: check for check in checks}
+
+
+def meta(check: dg.AssetCheckResult | dg.AssetCheckEvaluation) -> dict:
+    return {key: getattr(value, "value", value) for key, value in check.metadata.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# trending_scores: scores_finite, every_window_present, row_counts_sane (check_trending)
+
+
+def scored_world(keep_top: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(kept, hourly) as `trending_scores` computes them: three videos and two posts engaged over
+    the last two days, so both content types have a list in every window."""
+    rows = [
+        (content_type, content_id, "view", NOW - timedelta(hours=h, minutes=content_id))
+        for content_type, ids in (("video", (1, 2, 3)), ("post", (7, 8)))
+        for content_id in ids
+        for h in range(0, 48, content_id)
+    ]
+    events = pl.DataFrame(
+        rows,
+        schema={
+            "content_type": pl.String(),
+            "content_id": pl.Int64(),
+            "event_type": pl.String(),
+            "created_at": pl.Datetime("us", "UTC"),
+        },
+        orient="row",
+    )
+    hourly = aggregate_hourly(events)
+    scores = compute_trending(hourly, NOW, get_settings().engagement_weights)
+    return top_per_window(scores, keep_top), hourly
+
+
+def test_trending_checks_pass_on_what_the_asset_computes() -> None:
+    kept, hourly = scored_world()
+    checks = by_name(check_trending(kept, hourly, keep_top=10))
+    assert {name: c.passed for name, c in checks.items()} == {
+        "scores_finite": True,
+        "every_window_present": True,
+        "row_counts_sane": True,
+    }
+    assert meta(checks["every_window_present"])["missing_lists"] == "none"
+    assert meta(checks["every_window_present"])["lists_present"] == 2 * len(WINDOW_HOURS)
+
+
+def test_scores_finite_fails_on_a_nan_score() -> None:
+    kept, hourly = scored_world()
+    bad = kept.with_columns(
+        pl.when((pl.col("content_id") == 2) & (pl.col("time_window") == "6h"))
+        .then(float("nan"))
+        .otherwise(pl.col("score"))
+        .alias("score")
+    )
+    check = by_name(check_trending(bad, hourly, keep_top=10))["scores_finite"]
+    assert check.passed is False
+    assert meta(check) == {"non_finite_values": 1}
+
+
+def test_every_window_present_fails_on_a_missing_window() -> None:
+    kept, hourly = scored_world()
+    bad = kept.filter(~((pl.col("content_type") == "post") & (pl.col("time_window") == "7d")))
+    check = by_name(check_trending(bad, hourly, keep_top=10))["every_window_present"]
+    assert check.passed is False
+    assert meta(check) == {
+        "lists_expected": 2 * len(WINDOW_HOURS),
+        "lists_present": 2 * len(WINDOW_HOURS) - 1,
+        "missing_lists": "post/7d",
+    }
+
+
+def test_row_counts_sane_fails_on_a_list_longer_than_keep_top_and_on_no_rows_despite_engagement() -> None:
+    kept, hourly = scored_world(keep_top=10)  # three videos per list: more than a keep_top of 2
+    check = by_name(check_trending(kept, hourly, keep_top=2))["row_counts_sane"]
+    assert check.passed is False
+    assert meta(check) == {"rows": kept.height, "largest_list": 3, "keep_top": 2}
+
+    empty = by_name(check_trending(kept.clear(), hourly, keep_top=10))["row_counts_sane"]
+    assert empty.passed is False and meta(empty)["rows"] == 0
+
+
+# --------------------------------------------------------------------------------------------
+# moderation_results: scores_in_unit_interval, every_item_moderated (moderation_checks)
