@@ -28,7 +28,9 @@ class LiveServer:
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+            uvicorn.Config(
+                create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
