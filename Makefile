@@ -5,12 +5,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml demo/pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	# The CPU build of torch from local disk first, so nothing later pulls a CUDA build.
 	$(PY) -m pip install -q "torch==2.13.0"
-	$(PY) -m pip install -q -e ".[test,nsfw]"
+	# Both distributions in one resolve: the `demo` extra is met by ./demo, which no index holds.
+	$(PY) -m pip install -q -e ".[test,nsfw,demo]" -e ./demo
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,4 +1,8 @@
-"""Every setting comes from the environment (or a .env file), read once through pydantic-settings.
+"""Every setting comes from the environment (or a .env file) through pydantic-settings.
+
+`Settings()` is built where a process composes itself (the CLI command, the API's factory, a
+Dagster resource when a run starts, `defs/common.py` for what shapes the graph) and passed on from
+there: no global, so a test builds the settings it wants.
 
 Names follow the Social Flow seed where it has them (REDIS_HOST, ML_SPAM_THRESHOLD, ...), so the
 backend and this platform share one configuration vocabulary.
@@ -7,7 +11,6 @@ backend and this platform share one configuration vocabulary.
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -126,8 +129,3 @@ class Settings(BaseSettings):
             "comment": self.trending_weight_comment,
             "share": self.trending_weight_share,
         }
-
-
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()

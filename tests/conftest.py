@@ -15,7 +15,6 @@ import psycopg
 import pytest
 import redis
 
-from socialflow_pipelines.config import get_settings
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.db.migrate import upgrade
 
@@ -36,9 +35,7 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[No
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SOCIALFLOW_MODEL_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("SOCIALFLOW_JWT_SECRET", "test-secret-" + uuid.uuid4().hex)
-    get_settings.cache_clear()
     yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -46,7 +43,6 @@ def sqlite_db(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     url = f"sqlite:///{tmp_path / 'socialflow.db'}"
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
     db = Database(url)
     yield db
     db.dispose()
@@ -63,7 +59,6 @@ def postgres_db(monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
     db = Database(url)
     yield db
     db.dispose()
@@ -86,7 +81,6 @@ def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         _unreachable("Redis", exc)
     client.flushdb()
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
-    get_settings.cache_clear()
     yield REDIS_TEST_URL
     client.flushdb()
     client.close()

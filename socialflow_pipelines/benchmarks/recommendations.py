@@ -1,7 +1,8 @@
 """`socialflow bench recommendations`: scoring throughput, training time per epoch, the hourly job.
 
-Synthetic inputs of production shape (random factors, Zipf-skewed interactions): speed does not
-depend on what the vectors mean. Sizes are options so a smaller machine can run a smaller bench.
+Synthetic inputs of production shape (random factors; Zipf-skewed interactions from
+socialflow_demo's `zipf_consumption`): speed does not depend on what the vectors mean. Sizes are
+options so a smaller machine can run a smaller bench.
 """
 
 from __future__ import annotations
@@ -12,19 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
+from socialflow_demo.samples import zipf_consumption
 from socialflow_pipelines.ml.recommendations import HybridRecommender, IdIndex, recommend_items, top_k
-
-
-def _consumed(n_users: int, n_items: int, per_user: int, rng: np.random.Generator) -> sp.csr_matrix:
-    """Per user `per_user` distinct-ish items, popular items more likely (Zipf-like)."""
-    rows = np.repeat(np.arange(n_users), per_user)
-    popularity = 1.0 / np.arange(1, n_items + 1) ** 0.8
-    cols = rng.choice(n_items, size=len(rows), p=popularity / popularity.sum())
-    matrix = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_users, n_items))
-    matrix.sum_duplicates()
-    return matrix
 
 
 def run_benchmark(
@@ -59,7 +50,7 @@ def run_benchmark(
 
     say(f"scoring top-{k} for {scored_users} users over {n_items} items")
     user_vectors = rng.standard_normal((scored_users, factors), dtype=np.float32)
-    exclude = _consumed(scored_users, n_items, consumed_per_user, rng)
+    exclude = zipf_consumption(scored_users, n_items, consumed_per_user, rng)
     top_k(
         user_vectors[:512],
         item_vectors,
@@ -74,7 +65,7 @@ def run_benchmark(
 
     say(f"training LightFM WARP on {train_interactions} interactions, {train_epochs} epochs")
     n_train_users, n_train_items = train_interactions // 20, min(n_items, 50_000)
-    interactions = _consumed(n_train_users, n_train_items, 20, rng)
+    interactions = zipf_consumption(n_train_users, n_train_items, 20, rng)
     model = HybridRecommender(no_components=factors)
     started = time.perf_counter()
     model.fit(
@@ -89,7 +80,7 @@ def run_benchmark(
 
     say(f"hourly job: {hourly_users} users, collaborative + content + trending, blend, diversity")
     users = rng.standard_normal((hourly_users, factors), dtype=np.float32)
-    consumed = _consumed(hourly_users, n_items, consumed_per_user, rng)
+    consumed = zipf_consumption(hourly_users, n_items, consumed_per_user, rng)
     item_embeddings = rng.standard_normal((n_items, content_dim), dtype=np.float32)
     profiles = rng.standard_normal((hourly_users, content_dim), dtype=np.float32)
     trending = np.where(rng.random(n_items) < 0.05, rng.random(n_items), np.nan)

@@ -1,5 +1,6 @@
 """`socialflow bench trending`: hourly aggregation throughput and one 15-minute trending refresh
-over 10 million engagement events and 1 million items, on the same code the assets run."""
+over 10 million engagement events and 1 million items (socialflow_demo's `engagement_events`), on the
+same code the assets run, with the settings of the environment (weights, rows kept)."""
 
 from __future__ import annotations
 
@@ -11,39 +12,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 
-from socialflow_pipelines.config import get_settings
+from socialflow_demo.samples import engagement_events
+from socialflow_pipelines.config import Settings
 from socialflow_pipelines.ml.trending import aggregate_hourly, compute_trending, top_per_window
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.db.migrate import upgrade
-
-EVENT_MIX = {"view": 0.85, "like": 0.09, "comment": 0.035, "share": 0.025}
-
-
-def synthetic_events(
-    n_events: int, n_items: int, now: datetime, days: int = 30, seed: int = 0
-) -> pl.DataFrame:
-    """Zipf-popular items, events spread over `days`, a slice of items accelerating in the last hours."""
-    rng = np.random.default_rng(seed)
-    popularity = 1.0 / np.arange(1, n_items + 1) ** 0.9
-    item = rng.choice(n_items, size=n_events, p=popularity / popularity.sum())
-    age_s = rng.uniform(0, days * 86_400, size=n_events)
-    hot = item % 997 == 0  # ~0.1% of items accelerate: their events crowd into the last 6 hours
-    age_s[hot] = rng.exponential(6 * 3600, size=int(hot.sum())).clip(0, days * 86_400)
-    created = np.datetime64(now.replace(tzinfo=None), "us") - (age_s * 1e6).astype("timedelta64[us]")
-    return pl.DataFrame(
-        {
-            "content_type": pl.Series(np.where(item % 2 == 0, "video", "post"), dtype=pl.Categorical),
-            "content_id": item.astype(np.int64),
-            "event_type": pl.Series(
-                rng.choice(list(EVENT_MIX), size=n_events, p=list(EVENT_MIX.values())), dtype=pl.Categorical
-            ),
-            "created_at": pl.Series(created).dt.replace_time_zone("UTC"),
-        }
-    )
 
 
 def run_benchmark(
@@ -53,10 +29,10 @@ def run_benchmark(
     n_items: int = 1_000_000,
 ) -> dict[str, Any]:
     say = progress or (lambda _message: None)
-    settings = get_settings()
+    settings = Settings()
     now = datetime.now(UTC)
     say(f"generating {n_events:,} events over {n_items:,} items")
-    events = synthetic_events(n_events, n_items, now)
+    events = engagement_events(n_events, n_items, now)
 
     say("aggregating events to hourly rows")
     started = time.perf_counter()

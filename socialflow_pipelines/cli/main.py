@@ -1,12 +1,10 @@
-"""The `socialflow` command: migrate, seed, demo, serve, train, eval, bench, token."""
+"""The `socialflow` command: migrate, seed, demo, post, serve, token, materialize, train, eval, bench."""
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import sys
-import time
 import warnings
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
@@ -16,7 +14,9 @@ from typing import Annotated, Any
 import typer
 from tqdm import tqdm
 
-from socialflow_pipelines.config import DEFAULT_HOME, get_settings
+from socialflow_pipelines.cli import demo
+from socialflow_pipelines.cli.console import fail, materialize_with_progress, needs_demo
+from socialflow_pipelines.config import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -39,83 +39,19 @@ BENCH_MODULES = {
 }
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    return typer.Exit(code=2)
-
-
-def _database():
-    from socialflow_pipelines.platform.db.engine import Database
-
-    return Database(get_settings().database_url)
-
-
 @app.command()
 def migrate() -> None:
     """Create or upgrade the app and ml tables in DATABASE_URL (Alembic)."""
     from socialflow_pipelines.platform.db.migrate import upgrade
 
-    upgrade(get_settings().database_url)
+    upgrade(Settings().database_url)
     typer.echo("database is at the latest schema")
 
 
-@app.command()
-def seed(
-    users: Annotated[int, typer.Option(min=50, help="Number of users; other counts scale with it.")] = 2000,
-    days: Annotated[int, typer.Option(min=1, help="Days of history up to now.")] = 14,
-    seed: Annotated[int, typer.Option(help="Random seed (the world is deterministic given it).")] = 0,
-    reset: Annotated[bool, typer.Option(help="Replace existing demo data.")] = False,
-    live: Annotated[bool, typer.Option(help="After seeding (or on a seeded database), keep adding.")] = False,
-    rate: Annotated[float, typer.Option(min=0.01, help="Live: new items per second.")] = 2.0,
-    interval: Annotated[float, typer.Option(min=0.5, help="Live: seconds between batches.")] = 5.0,
-    duration: Annotated[
-        float, typer.Option(min=0, help="Live: stop after this many seconds (0 = never).")
-    ] = 0,
-) -> None:
-    """Write a synthetic Social Flow into the app tables (DATABASE_URL)."""
-    from socialflow_demo import WorldConfig, generate_world
-    from socialflow_demo.load import AlreadySeededError, write_world
-    from socialflow_pipelines.platform.db.migrate import upgrade
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-    database = _database()
-    config = WorldConfig(users=users, days=days, seed=seed)
-    now = datetime.now(UTC)
-    seeded_already = False
-    with tqdm(total=6, desc="generating", unit="stage") as bar:
-        world = generate_world(config, now=now, progress=lambda stage, step, total: bar.update(1))
-    try:
-        with tqdm(total=len(world), desc="writing", unit="table") as bar:
-            counts = write_world(database, world, reset=reset, progress=lambda name, n: bar.update(1))
-        typer.echo(json.dumps({"seeded": counts}))
-    except AlreadySeededError as exc:
-        if not live:
-            raise _fail(str(exc)) from exc
-        seeded_already = True
-    if live:
-        _run_live(database, config, rate=rate, interval=interval, duration=duration, quiet=seeded_already)
-
-
-def _run_live(database, config, *, rate: float, interval: float, duration: float, quiet: bool) -> None:
-    from socialflow_demo import LiveGenerator
-    from socialflow_demo.load import append_batch, next_free_ids
-
-    generator = LiveGenerator(config, next_free_ids(database), rng_seed=int(time.time()))
-    typer.echo(f"live: about {rate} new items a second, a batch every {interval} s (Ctrl-C to stop)")
-    started = last = time.monotonic()
-    totals: dict[str, int] = {}
-    try:
-        while duration == 0 or time.monotonic() - started < duration:
-            time.sleep(max(0.0, interval - (time.monotonic() - last)))
-            now_mono = time.monotonic()
-            batch = generator.next_batch(datetime.now(UTC), now_mono - last, rate)
-            last = now_mono
-            for name, n in append_batch(database, batch).items():
-                totals[name] = totals.get(name, 0) + n
-            typer.echo(json.dumps({"live_totals": totals}))
-    except KeyboardInterrupt:
-        pass
+# The commands on the synthetic world (socialflow_demo, an optional install) live in cli/demo.py.
+app.command()(demo.seed)
+app.command()(demo.demo)
+app.command()(demo.post)
 
 
 @app.command()
@@ -128,8 +64,8 @@ def serve(
     """Serve the REST API (uvicorn)."""
     import uvicorn
 
-    if get_settings().jwt_secret is None:
-        raise _fail("SOCIALFLOW_JWT_SECRET is not set: the API cannot verify tokens")
+    if Settings().jwt_secret is None:
+        raise fail("SOCIALFLOW_JWT_SECRET is not set: the API cannot verify tokens")
     os.environ["SOCIALFLOW_PRELOAD_MODELS"] = "1" if preload else "0"
     uvicorn.run(
         "socialflow_pipelines.serving.app:create_app", factory=True, host=host, port=port, workers=workers
@@ -145,9 +81,10 @@ def token(
     """Print a JWT signed with SOCIALFLOW_JWT_SECRET (as the backend would issue it)."""
     from socialflow_pipelines.serving.auth import issue_token
 
-    if get_settings().jwt_secret is None:
-        raise _fail("SOCIALFLOW_JWT_SECRET is not set")
-    typer.echo(issue_token(user_id, is_admin=admin, ttl=timedelta(hours=hours), settings=get_settings()))
+    settings = Settings()
+    if settings.jwt_secret is None:
+        raise fail("SOCIALFLOW_JWT_SECRET is not set")
+    typer.echo(issue_token(user_id, is_admin=admin, ttl=timedelta(hours=hours), settings=settings))
 
 
 @app.command()
@@ -157,126 +94,9 @@ def materialize(
     """Materialize every asset on the Dagster instance (partitioned ones over the last `days`)."""
     from socialflow_pipelines.platform.db.migrate import upgrade
 
-    upgrade(get_settings().database_url)
+    upgrade(Settings().database_url)
     now = datetime.now(UTC)
-    _materialize_with_progress(now - timedelta(days=days), now)
-
-
-def _materialize_with_progress(start: datetime, end: datetime) -> None:
-    """Every asset with one progress bar, then a line per step (details are in the Dagster UI)."""
-    from socialflow_pipelines.cli.materialize import MATERIALIZE_PLAN, materialize_everything
-    from socialflow_pipelines.platform.instance import get_instance
-
-    with tqdm(total=len(MATERIALIZE_PLAN) + 1, desc="materializing", unit="step") as bar:
-        begun: list[str] = []
-
-        def on_step(names: str) -> None:
-            if begun:
-                bar.update(1)
-            begun.append(names)
-            bar.set_postfix_str(names[:60])
-
-        try:
-            outcomes = materialize_everything(get_instance(), start, end, on_step=on_step)
-        except RuntimeError as exc:
-            raise _fail(str(exc)) from exc
-        bar.update(bar.total - bar.n)
-        bar.set_postfix_str("done")
-    for outcome in outcomes:
-        checks = f"{outcome.checks_passed} checks passed" if outcome.checks_passed else "no checks"
-        if outcome.checks_failed:
-            checks += f", FAILED: {', '.join(outcome.checks_failed)}"
-        typer.echo(f"  {outcome.seconds:6.1f} s  {outcome.names}  ({checks})")
-
-
-@app.command()
-def demo(
-    users: Annotated[int, typer.Option(min=50, help="Users in the demo world (other counts scale).")] = 1000,
-    days: Annotated[int, typer.Option(min=1)] = 14,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after materializing.")] = False,
-    api_port: Annotated[int, typer.Option(help="Port of the API.")] = 8000,
-    ui_port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
-) -> None:
-    """Seed demo data, materialize every asset, then serve the Dagster UI and the API."""
-    from socialflow_demo import WorldConfig, generate_world
-    from socialflow_demo.load import write_world
-    from socialflow_pipelines.platform.db.migrate import upgrade
-
-    started = time.monotonic()
-    now = datetime.now(UTC)
-    # Partitions start where the demo's history does; a secret the printed tokens are signed with.
-    os.environ.setdefault("SOCIALFLOW_PARTITIONS_START", (now - timedelta(days=days)).date().isoformat())
-    os.environ.setdefault("SOCIALFLOW_JWT_SECRET", secrets.token_urlsafe(32))
-    get_settings.cache_clear()
-    settings = get_settings()
-    typer.echo(
-        f"store: {_redacted(settings.database_url)}; redis: {'on' if settings.redis_enabled else 'off'}"
-    )
-    upgrade(settings.database_url)
-    with tqdm(total=6, desc="generating", unit="stage") as bar:
-        world = generate_world(
-            WorldConfig(users=users, days=days), now=now, progress=lambda *_: bar.update(1)
-        )
-    with tqdm(total=len(world), desc="writing", unit="table") as bar:
-        write_world(_database(), world, reset=True, progress=lambda *_: bar.update(1))
-    if no_serve:
-        _materialize_with_progress(now - timedelta(days=days), now)
-        typer.echo(f"materialized every asset in {time.monotonic() - started:.0f} s; --no-serve given")
-        return
-    from socialflow_pipelines.cli.banner import demo_accounts, demo_banner
-    from socialflow_pipelines.cli.servers import DemoServers, ServerFailed
-    from socialflow_pipelines.platform.instance import get_instance
-
-    # The instance's SQLite storage is created (and stamped) here, before the webserver and this
-    # process could both try to at once.
-    get_instance().dispose()
-    servers = DemoServers(api_port=api_port, ui_port=ui_port, log_dir=DEFAULT_HOME / "logs")
-    try:
-        # The API and the UI load while the assets materialize; the daemon (schedules and sensors)
-        # starts after, so its sensors do not race the first materialization for the same items.
-        servers.start("api", "webserver")
-        _materialize_with_progress(now - timedelta(days=days), now)
-        servers.start("daemon")
-        servers.wait_until_ready()
-        typer.echo(
-            demo_banner(
-                demo_accounts(world),
-                settings=get_settings(),
-                api_base=f"http://127.0.0.1:{api_port}",
-                ui_base=f"http://127.0.0.1:{ui_port}",
-                seconds_to_ready=time.monotonic() - started,
-                log_dir=servers.log_dir,
-            )
-        )
-        servers.wait()
-    except ServerFailed as exc:
-        raise _fail(str(exc)) from exc
-    finally:
-        servers.stop()
-
-
-def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-@app.command()
-def post(
-    text: Annotated[str, typer.Option(help="The post's text.")],
-    user_id: Annotated[int | None, typer.Option(help="Author (default: the first non-admin user).")] = None,
-) -> None:
-    """Insert one post into the app tables, as the backend would: the new-content sensor moderates
-    it within a minute (watch the run in the Dagster UI), then content analysis follows."""
-    from socialflow_demo.load import insert_post
-
-    if not text.strip():
-        raise _fail("--text is empty")
-    try:
-        post_id, author = insert_post(_database(), text, user_id=user_id, now=datetime.now(UTC))
-    except LookupError as exc:
-        raise _fail(str(exc)) from exc
-    typer.echo(json.dumps({"post_id": post_id, "user_id": author, "text": text}))
+    materialize_with_progress(now - timedelta(days=days), now)
 
 
 @app.command(name="train")
@@ -291,12 +111,12 @@ def train(
     from socialflow_pipelines.platform.model_store import Gate, ModelStore
 
     if label not in ("spam", "toxicity", "hate_speech"):
-        raise _fail(f"unknown label {label!r}; expected spam, toxicity or hate_speech")
+        raise fail(f"unknown label {label!r}; expected spam, toxicity or hate_speech")
     try:
         model, metrics = train_text_model(label, data)
     except DataFileError as exc:
-        raise _fail(str(exc)) from exc
-    store = ModelStore(get_settings().model_dir)
+        raise fail(str(exc)) from exc
+    store = ModelStore(Settings().model_dir)
     name = f"{label}_model"
     if publish:
         publication = store.publish_candidate(
@@ -327,7 +147,7 @@ def evaluate(
 
     tasks = _eval_tasks()
     if task not in tasks:
-        raise _fail(f"unknown task {task!r}; known: {', '.join(sorted(tasks))}")
+        raise fail(f"unknown task {task!r}; known: {', '.join(sorted(tasks))}")
     options: dict[str, Any] = {}
     if task == "recommendations":
         options = {"items": items, "k": k, "min_rating": min_rating}
@@ -342,12 +162,12 @@ def evaluate(
 
     try:
         result = tasks[task](
-            test=test, train=train, model_dir=get_settings().model_dir, progress=progress, **options
+            test=test, train=train, model_dir=Settings().model_dir, progress=progress, **options
         )
     except (DataFileError, LookupError, ValueError) as exc:
         for bar in bars:
             bar.close()
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     for bar in bars:
         bar.close()
     typer.echo(json.dumps(result, default=str))
@@ -369,10 +189,11 @@ def _eval_tasks() -> dict[str, Any]:
 def bench(
     name: Annotated[str, typer.Argument(help="trending, moderation, analysis or recommendations")],
 ) -> None:
-    """Measure throughput; prints one JSON object."""
+    """Measure throughput; prints one JSON object. Needs socialflow_demo, which makes the inputs."""
     if name not in BENCH_MODULES:
-        raise _fail(f"unknown benchmark {name!r}; known: {', '.join(BENCH_MODULES)}")
-    module = import_module(f"socialflow_pipelines.benchmarks.{BENCH_MODULES[name]}")
+        raise fail(f"unknown benchmark {name!r}; known: {', '.join(BENCH_MODULES)}")
+    with needs_demo("bench"):
+        module = import_module(f"socialflow_pipelines.benchmarks.{BENCH_MODULES[name]}")
     result = module.run_benchmark(progress=lambda message: typer.echo(message, err=True))
     typer.echo(json.dumps(result, default=str))
 

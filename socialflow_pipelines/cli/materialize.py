@@ -1,6 +1,12 @@
 """Materialize every asset once, in dependency order, on a Dagster instance (`socialflow
 materialize` and `demo`), so the runs, their metadata and their checks show up in the Dagster UI.
 
+The steps come from the real Definitions, so a new asset is picked up without editing a list:
+the observable source assets (the app tables) are observed first, then the materializable assets
+run in a topological order of the asset graph, one run per step. A step holds consecutive assets
+of one partitions definition (Dagster refuses a run over assets of different ones); a partitioned
+step runs as one single-run backfill over the requested range.
+
 The console gets one progress bar and a summary; the per-step logs go to the run's event log.
 """
 
@@ -14,11 +20,6 @@ from datetime import datetime
 import dagster as dg
 
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.defs.app.schedules import observe_app_tables_job
-from socialflow_pipelines.defs.content import assets as content
-from socialflow_pipelines.defs.moderation import assets as moderation
-from socialflow_pipelines.defs.recommendations import assets as recommendations
-from socialflow_pipelines.defs.trending.assets import engagement_hourly, trending_scores
 
 # Dagster's console logger at WARNING: the DEBUG/INFO lines stay in the event log (the UI).
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -26,30 +27,18 @@ QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}
 
 @dataclass(frozen=True)
 class MaterializeStep:
-    """One run: assets that share a partitioning."""
+    """One run: assets that share a partitions definition, in an order their deps allow."""
 
     assets: tuple[dg.AssetsDefinition, ...]
-    partitioned: bool
+    partitions_def: dg.PartitionsDefinition | None
+
+    @property
+    def keys(self) -> list[str]:
+        return [key.to_user_string() for a in self.assets for key in a.keys]
 
     @property
     def names(self) -> str:
-        return ", ".join(key.to_user_string() for a in self.assets for key in a.keys)
-
-
-# In dependency order. Partitioned steps run as one single-run backfill over the requested range.
-MATERIALIZE_PLAN: list[MaterializeStep] = [
-    MaterializeStep((engagement_hourly,), partitioned=True),
-    MaterializeStep((trending_scores,), partitioned=False),
-    # Models first (they train only when enough human reviews exist), then every item's decision.
-    MaterializeStep(moderation.MODEL_ASSETS, partitioned=False),
-    MaterializeStep((moderation.moderation_results,), partitioned=True),
-    # Features and embeddings, topics over them, then each item's topics from the stored embeddings.
-    MaterializeStep((content.content_analysis,), partitioned=True),
-    MaterializeStep((content.topic_model,), partitioned=False),
-    MaterializeStep((content.content_topics,), partitioned=True),
-    # Interactions, the model (published if not worse), then every active user's recommendations.
-    MaterializeStep(recommendations.ASSETS, partitioned=False),
-]
+        return ", ".join(self.keys)
 
 
 @dataclass(frozen=True)
@@ -60,30 +49,79 @@ class StepOutcome:
     checks_failed: tuple[str, ...]
 
 
+def observable_assets(definitions: dg.Definitions = defs) -> list[dg.AssetsDefinition]:
+    """The definitions that observe source assets (the backend's tables), each once."""
+    graph = definitions.resolve_asset_graph()
+    found: dict[int, dg.AssetsDefinition] = {}
+    for key in graph.toposorted_asset_keys:
+        if graph.get(key).is_observable:
+            assets_def = graph.get(key).assets_def
+            found.setdefault(id(assets_def), assets_def)
+    return list(found.values())
+
+
+def materialize_steps(definitions: dg.Definitions = defs) -> list[MaterializeStep]:
+    """The materializable assets of `definitions` as runs in a valid topological order, with as
+    few switches of partitions definition as the graph allows.
+
+    Works on the code location's assets definitions (resources bound), not keys, since a
+    multi-asset runs whole. Greedy: a step takes every asset whose upstream is done and whose
+    partitions definition is the step's, until none is left; the next step starts at the first
+    ready asset in Dagster's own topological order.
+    """
+    graph = definitions.resolve_asset_graph()
+    order = [key for key in graph.toposorted_asset_keys if graph.get(key).is_materializable]
+    owner = {key: graph.get(key).assets_def for key in order}
+    nodes = list({id(owner[key]): owner[key] for key in order}.values())
+    upstream = {
+        id(node): {
+            id(owner[parent])
+            for key in node.keys
+            for parent in graph.get(key).parent_keys
+            if parent in owner and owner[parent] is not node
+        }
+        for node in nodes
+    }
+    done: set[int] = set()
+
+    def ready() -> list[dg.AssetsDefinition]:
+        return [node for node in nodes if id(node) not in done and upstream[id(node)] <= done]
+
+    steps: list[MaterializeStep] = []
+    while len(done) < len(nodes):
+        if not (candidates := ready()):
+            raise RuntimeError("the asset graph has a cycle between assets definitions")
+        partitions_def = candidates[0].partitions_def
+        step: list[dg.AssetsDefinition] = []
+        while batch := [node for node in candidates if node.partitions_def == partitions_def]:
+            step.extend(batch)
+            done.update(id(node) for node in batch)
+            candidates = ready()
+        steps.append(MaterializeStep(tuple(step), partitions_def))
+    return steps
+
+
 def materialize_everything(
     instance: dg.DagsterInstance,
     start: datetime,
     end: datetime,
     on_step: Callable[[str], None] = lambda _names: None,
 ) -> list[StepOutcome]:
-    """Run the plan on `instance` over [start, end]; `on_step` hears each step's names as it starts.
+    """Observe the app tables, then run every step on `instance` over [start, end]; `on_step`
+    hears each step's names as it starts.
 
     Raises RuntimeError naming the step that failed (its run in the UI has the details).
     """
     on_step("app tables")
-    observed = defs.resolve_job_def(observe_app_tables_job.name).execute_in_process(
-        instance=instance, run_config=QUIET_RUN_CONFIG
-    )
-    if not observed.success:
+    if not _observe(instance):
         raise RuntimeError("observing the app tables failed; see the run in the Dagster UI")
     outcomes = []
-    for step in MATERIALIZE_PLAN:
+    for step in materialize_steps():
         on_step(step.names)
         started = time.perf_counter()
         result = dg.materialize(
             list(step.assets),
             instance=instance,
-            resources=defs.resources,
             tags=_partition_range_tags(step, start, end),
             run_config=QUIET_RUN_CONFIG,
             raise_on_error=False,
@@ -106,11 +144,22 @@ def materialize_everything(
     return outcomes
 
 
+def _observe(instance: dg.DagsterInstance) -> bool:
+    """One run observing every observable source asset (the app tables' data versions)."""
+    sources = observable_assets()
+    job = dg.define_asset_job("observe_source_assets", selection=dg.AssetSelection.assets(*sources))
+    location = dg.Definitions(assets=sources, jobs=[job])
+    result = location.resolve_job_def(job.name).execute_in_process(
+        instance=instance, run_config=QUIET_RUN_CONFIG, raise_on_error=False
+    )
+    return result.success
+
+
 def _partition_range_tags(step: MaterializeStep, start: datetime, end: datetime) -> dict[str, str]:
     """The partitions holding `start` and `end`, the partial first and current ones included."""
-    if not step.partitioned:
+    if step.partitions_def is None:
         return {}
-    partitions = step.assets[0].partitions_def
+    partitions = step.partitions_def
     assert isinstance(partitions, dg.TimeWindowPartitionsDefinition)
     first, last = (partitions.get_partition_key_for_timestamp(t.timestamp()) for t in (start, end))
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}

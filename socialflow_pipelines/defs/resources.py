@@ -2,7 +2,7 @@
 
 Each one reads the environment through `config.Settings` when a run starts (never at import) and
 only where its field is left empty, so the Definitions carry no URLs or secrets the UI would show.
-Assets take their tunables from `settings`; a test builds the resource with `env` overrides
+Assets take their tunables from `settings`; a test builds the resource with `overrides`
 instead of editing the process environment.
 """
 
@@ -22,15 +22,15 @@ from socialflow_pipelines.platform.model_store import ModelStore
 
 
 class SettingsResource(dg.ConfigurableResource):
-    """`config.Settings` from the environment, with `env` overriding it by the same names
+    """`config.Settings` from the environment, with `overrides` replacing it by the same names
     (`{"ML_SPAM_THRESHOLD": "0.6"}`): what assets read their thresholds, weights and paths from."""
 
-    env: dict[str, str] = Field(default_factory=dict)
+    overrides: dict[str, str] = Field(default_factory=dict)
     _settings: Settings | None = PrivateAttr(default=None)
 
     def get(self) -> Settings:
         if self._settings is None:
-            self._settings = Settings(**self.env)
+            self._settings = Settings(**self.overrides)
         return self._settings
 
 

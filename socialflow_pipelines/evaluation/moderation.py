@@ -8,7 +8,7 @@ The file is a CSV with a header holding `text` and `label` (other columns ignore
 - hate_speech: hate/1/true vs offensive/neither/not/0/false
 
 Without a training file the model judged is the one the pipeline would use now: the published
-`{task}_model` in the model registry (for toxicity, alt-profanity-check's shipped model when none
+`{task}_model` in the model store (for toxicity, alt-profanity-check's shipped model when none
 is published). With one, the same `TextClassifier` family is trained on it first.
 """
 
@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.domains.moderation.service import current_text_scorer
+from socialflow_pipelines.config import Settings
+from socialflow_pipelines.domains.moderation.runtime import current_text_scorer, model_name
 from socialflow_pipelines.evaluation.datafiles import read_labeled_csv
 from socialflow_pipelines.ml.metrics import binary_metrics
 from socialflow_pipelines.ml.moderation import Scorer, TrainedTextScorer, text_model_params
 from socialflow_pipelines.ml.text_classifier import TextClassifier, train_with_holdout
+from socialflow_pipelines.platform.model_store import ModelStore
 
 THRESHOLD = 0.5
 THRESHOLD_NOTE = "accuracy/precision/recall/f1 count probability >= 0.5 as positive"
@@ -66,15 +67,11 @@ def label_parser(task: str) -> Callable[[str], int]:
     return parse
 
 
-def model_name(task: str) -> str:
-    return f"{task}_model"
-
-
 def train_text_model(
     label: str, data: Path, *, holdout: float = 0.2, seed: int = 0
 ) -> tuple[TextClassifier, dict[str, Any]]:
     """Train the label's model on a labeled CSV with a stratified held-out part; the metrics go
-    into the registry with the version (`socialflow train <label> --data FILE.csv`)."""
+    into the model store with the version (`socialflow train <label> --data FILE.csv`)."""
     rows = read_labeled_csv(data, label_parser(label))
     model, metrics = train_with_holdout(
         rows.texts, rows.labels, holdout=holdout, seed=seed, params=text_model_params(label, seed=seed)
@@ -103,7 +100,8 @@ def evaluate(
         extra["train_seconds"] = round(time.perf_counter() - started, 2)
         scorer: Scorer = TrainedTextScorer(model, name=model_name(task), version="trained-now")
     else:
-        scorer = current_text_scorer(task, get_settings(), model_dir)
+        settings = Settings()  # the command's environment: local model paths, the model directory
+        scorer = current_text_scorer(task, settings, ModelStore(model_dir or settings.model_dir))
     started = time.perf_counter()
     probabilities = np.empty(len(rows.texts), dtype=np.float64)
     for start in range(0, len(rows.texts), _SCORE_CHUNK):

@@ -35,6 +35,7 @@ from socialflow_pipelines.ml.recommendations import (
     IdIndex,
     evaluate_ranking,
     interaction_matrix,
+    popularity_ranking,
 )
 
 USER_COLUMNS = {"user", "userid", "user_id", "uid", "users"}
@@ -224,10 +225,7 @@ def evaluate_recommendations(
         result.update({f"{name}_{key}": round(value, 5) for key, value in metrics.items()})
         if progress:
             progress(step + 1, total_steps)
-    popularity = np.asarray(train_matrix.sum(axis=0), dtype=np.float32).ravel()
-    metrics = evaluate_ranking(
-        np.zeros((len(users), 1)), np.zeros((len(catalog), 1)), popularity, train_matrix, test_matrix, k
-    )
+    metrics = popularity_ranking(train_matrix, test_matrix, k)
     metrics.pop("n_users_evaluated")
     result.update({f"popularity_{key}": round(value, 5) for key, value in metrics.items()})
     if progress:

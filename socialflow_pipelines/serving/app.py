@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from socialflow_pipelines.config import Settings
-from socialflow_pipelines.domains.content import service as content_runtime
-from socialflow_pipelines.domains.moderation import service as moderation_runtime
+from socialflow_pipelines.domains.content.service import analyse_text
+from socialflow_pipelines.domains.moderation.runtime import current_runtime as moderation_runtime
 from socialflow_pipelines.platform.cache import RedisCache
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.model_store import ModelStore
@@ -75,9 +75,10 @@ def _route_label(request: Request) -> str:
 def preload_models(settings: Settings) -> None:
     """Load the published moderation and analysis models and run each once (lazy imports and
     first-call allocations included), so the first request is as fast as the next."""
-    moderation_runtime.current_runtime(settings).text_moderator().moderate_texts(["warm up"])
+    models = ModelStore(settings.model_dir)
+    moderation_runtime(settings, models).text_moderator().moderate_texts(["warm up"])
     started = time.perf_counter()
-    content_runtime.current_runtime(ModelStore(settings.model_dir)).analyze_text("warm up")
+    analyse_text(models, "warm up")
     log.info("models preloaded (analysis %.1f s)", time.perf_counter() - started)
 
 

@@ -11,7 +11,7 @@ import polars as pl
 
 from socialflow_demo import WorldConfig, generate_world
 from socialflow_pipelines.cli.banner import demo_accounts, demo_banner
-from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.config import Settings
 
 
 def test_the_banner_gives_working_tokens_for_three_kinds_of_user() -> None:
@@ -24,7 +24,7 @@ def test_the_banner_gives_working_tokens_for_three_kinds_of_user() -> None:
     owned = world["posts"].filter(pl.col("id") == accounts.owned_post_id)
     assert owned["user_id"].to_list() == [accounts.owner_id]
 
-    settings = get_settings()
+    settings = Settings()
     banner = demo_banner(
         accounts,
         settings=settings,

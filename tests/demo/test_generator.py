@@ -13,7 +13,7 @@ from scipy.sparse.linalg import svds
 
 from socialflow_demo import SCHEMAS, LiveGenerator, WorldConfig, generate_world
 from socialflow_demo import vocabulary as vocab
-from socialflow_demo.generator import Population, _streams
+from socialflow_demo.population import Population, streams
 from socialflow_pipelines.platform.db import schema
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -211,7 +211,7 @@ def test_views_dominate_and_attention_decays(world: dict[str, pl.DataFrame], vie
 def test_users_engage_with_their_planted_interests(
     world: dict[str, pl.DataFrame], views: pl.DataFrame
 ) -> None:
-    people = Population.build(CONFIG, _streams(CONFIG.seed)[0])
+    people = Population.build(CONFIG, streams(CONFIG.seed)[0])
     topic_index = {t: i for i, t in enumerate(vocab.TOPICS)}
     topics = world["demo_ground_truth"].select(
         "content_type",

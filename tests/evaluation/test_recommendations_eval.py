@@ -3,13 +3,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from socialflow_demo.samples import planted_interactions
 from socialflow_pipelines.evaluation.datafiles import DataFileError
 from socialflow_pipelines.evaluation.recommendations import (
     EVAL_TASKS,
     read_interactions,
     read_item_features,
 )
-from socialflow_pipelines.ml.recommendations.synthetic import planted_interactions
 
 
 def test_reads_movielens_u_data_layout(tmp_path: Path):

@@ -6,10 +6,18 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import dagster as dg
+import pytest
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
+from socialflow_pipelines.cli.console import DEMO_INSTALL
+from socialflow_pipelines.cli.main import app
+from socialflow_pipelines.cli.materialize import MaterializeStep, materialize_steps, observable_assets
+from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 
@@ -147,3 +155,92 @@ def test_train_publishes_a_version_and_eval_then_judges_it(tmp_path: Path) -> No
     judged = socialflow("eval", "spam", "--test", str(data), env=env, cwd=tmp_path)
     assert judged.returncode == 0, judged.stderr[-2000:]
     assert json.loads(judged.stdout.strip().splitlines()[-1])["version"] == outcome["version"]
+
+
+def test_commands_on_the_synthetic_world_name_its_install_when_it_is_absent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """socialflow_demo is a separate distribution: without it, seed, demo, post and bench say how
+    to install it instead of failing on an import."""
+    monkeypatch.setitem(sys.modules, "socialflow_demo", None)  # an import of it raises, as if absent
+    for name in [
+        m for m in sys.modules if m.startswith(("socialflow_demo.", "socialflow_pipelines.benchmarks."))
+    ]:
+        monkeypatch.delitem(sys.modules, name)
+    runner = CliRunner()
+    for args in (["seed"], ["demo", "--no-serve"], ["post", "--text", "hi"], ["bench", "trending"]):
+        done = runner.invoke(app, args)
+        assert done.exit_code == 2, (args, done.output)
+        assert f"`socialflow {args[0]}` needs socialflow_demo" in done.output
+        assert DEMO_INSTALL in done.output
+
+
+def _step_partitions(step: MaterializeStep) -> set[object]:
+    return {type(a.partitions_def).__name__ if a.partitions_def else None for a in step.assets}
+
+
+def assert_runnable_plan(definitions: dg.Definitions, steps: list[MaterializeStep]) -> list[str]:
+    """Every materializable asset once; each step of one partitions definition (else Dagster refuses
+    the run); each asset after its upstream. Returns the keys in plan order."""
+    graph = definitions.resolve_asset_graph()
+    order = [key for step in steps for key in step.keys]
+    assert sorted(order) == sorted(k.to_user_string() for k in graph.materializable_asset_keys)
+    for step in steps:
+        assert len(_step_partitions(step)) == 1, step.names
+        assert all(a.partitions_def == step.partitions_def for a in step.assets)
+    step_of = {key: i for i, step in enumerate(steps) for key in step.keys}
+    for key in graph.materializable_asset_keys:
+        for parent in graph.get(key).parent_keys:
+            if parent.to_user_string() in step_of:
+                assert step_of[parent.to_user_string()] <= step_of[key.to_user_string()], (parent, key)
+    return order
+
+
+def test_the_plan_is_the_real_graph_in_order_with_one_partitioning_per_run() -> None:
+    steps = materialize_steps(defs)
+    order = assert_runnable_plan(defs, steps)
+    # The topic model (unpartitioned) comes between the daily analysis and the daily topic ids.
+    assert order.index("content_features") < order.index("topic_model") < order.index("content_topics")
+    assert order.index("moderation_results") < order.index("content_features")
+    # A multi-asset runs whole: features and embeddings in one step.
+    (analysis,) = [s for s in steps if "content_features" in s.keys]
+    assert "content_embeddings" in analysis.keys
+    # Consecutive assets of one partitioning share a run: fewer runs than partitioned switches in
+    # Dagster's own topological order would give.
+    assert len(steps) < len([k for k in defs.resolve_asset_graph().materializable_asset_keys])
+    assert [a.node_def.name for a in observable_assets(defs)] == ["app_tables"]
+
+
+def test_a_new_asset_joins_the_plan_without_editing_a_list() -> None:
+    daily = dg.DailyPartitionsDefinition(start_date="2026-01-01")
+    hourly = dg.HourlyPartitionsDefinition(start_date="2026-01-01-00:00")
+
+    @dg.asset(partitions_def=daily)
+    def events() -> None: ...
+
+    @dg.asset(deps=[events])
+    def model() -> None: ...
+
+    @dg.asset(partitions_def=daily, deps=[events])
+    def features() -> None: ...
+
+    @dg.asset(partitions_def=daily, deps=[model, features])
+    def scores() -> None: ...
+
+    @dg.multi_asset(specs=[dg.AssetSpec("left", deps=[events]), dg.AssetSpec("right", deps=[events])])
+    def pair() -> Iterator[dg.MaterializeResult]:
+        yield dg.MaterializeResult(asset_key="left")
+        yield dg.MaterializeResult(asset_key="right")
+
+    @dg.asset(partitions_def=hourly)
+    def clicks() -> None: ...
+
+    toy = dg.Definitions(assets=[events, model, features, scores, pair, clicks])
+    steps = materialize_steps(toy)
+    order = assert_runnable_plan(toy, steps)
+    assert order.index("model") < order.index("scores")
+    # features is ready with events and shares its partitioning: one run, not two.
+    (first_daily,) = [s for s in steps if "events" in s.keys]
+    assert {"events", "features"} <= set(first_daily.keys)
+    (pair_step,) = [s for s in steps if "left" in s.keys]
+    assert "right" in pair_step.keys

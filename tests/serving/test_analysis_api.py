@@ -9,7 +9,7 @@ import pytest
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.content.assets import content_analysis
 from socialflow_pipelines.platform.db.engine import Database
-from tests.assets.test_content_assets import DAY, OTHER, OWNER, SECOND_DAY, seed
+from tests.defs.content.world import DAY, OTHER, OWNER, SECOND_DAY, seed
 
 URL = "/api/v1/ml/analyze"
 

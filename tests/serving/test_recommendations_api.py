@@ -8,7 +8,7 @@ import pytest
 import redis
 
 from socialflow_pipelines.platform.db.engine import Database
-from tests.assets.test_recommendation_assets import add_trending, materialize, seed_world, stored
+from tests.defs.recommendations.world import add_trending, materialize, seed_world, stored
 from tests.serving.test_trending_api import private_redis  # noqa: F401  (fixture)
 
 URL = "/api/v1/ml/recommendations"

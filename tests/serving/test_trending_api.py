@@ -15,7 +15,7 @@ import redis
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.trending.assets import engagement_hourly, trending_scores
 from socialflow_pipelines.platform.db.engine import Database
-from tests.assets.test_trending_assets import NOW, hand_built_events, insert_events, materialize_range
+from tests.defs.trending.world import NOW, hand_built_events, insert_events, materialize_range
 
 URL = "/api/v1/ml/trending"
 

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from socialflow_pipelines.defs.content import assets
+from socialflow_pipelines.defs.content import assets, schedules, sensors
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([assets]),
-    jobs=assets.jobs,
-    schedules=assets.schedules,
-    sensors=getattr(assets, "sensors", []),
+    assets=[assets.content_analysis, assets.topic_model, assets.content_topics],
+    jobs=schedules.jobs,
+    schedules=schedules.schedules,
+    sensors=sensors.sensors,
 )

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from socialflow_pipelines.defs.moderation import assets
+from socialflow_pipelines.defs.moderation import assets, schedules, sensors
 
 defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([assets]),
-    jobs=assets.jobs,
-    schedules=assets.schedules,
-    sensors=getattr(assets, "sensors", []),
+    assets=[*assets.MODEL_ASSETS, assets.moderation_results],
+    jobs=schedules.jobs,
+    schedules=schedules.schedules,
+    sensors=sensors.sensors,
 )

@@ -1,12 +1,7 @@
-"""Recommendations: its assets, checks, jobs, schedules and sensors."""
+"""Recommendations: the interaction matrix, the model, the hourly lists, their jobs and schedules."""
 
 import dagster as dg
 
-from socialflow_pipelines.defs.recommendations import assets
+from socialflow_pipelines.defs.recommendations import assets, schedules
 
-defs = dg.Definitions(
-    assets=dg.load_assets_from_modules([assets]),
-    jobs=assets.jobs,
-    schedules=assets.schedules,
-    sensors=getattr(assets, "sensors", []),
-)
+defs = dg.Definitions(assets=list(assets.ASSETS), jobs=schedules.jobs, schedules=schedules.schedules)

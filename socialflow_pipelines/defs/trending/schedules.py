@@ -6,8 +6,7 @@ from datetime import datetime, timedelta
 
 import dagster as dg
 
-from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.defs.common import PARTITIONS_START
+from socialflow_pipelines.defs.common import LOCATION_SETTINGS, PARTITIONS_START
 from socialflow_pipelines.defs.trending.assets import engagement_hourly, trending_scores
 
 # Every 15 minutes: fold the hour in progress into engagement_hourly, then rescore trending.
@@ -20,7 +19,7 @@ trending_refresh_job = dg.define_asset_job(
 
 @dg.schedule(
     job=trending_refresh_job,
-    cron_schedule=get_settings().trending_refresh_cron,
+    cron_schedule=LOCATION_SETTINGS.trending_refresh_cron,
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every 15 minutes: fold the hour in progress into engagement_hourly, then rescore trending.",

@@ -1,63 +1,62 @@
-"""Content analysis at run time: the one place that builds the `ContentAnalyzer` with the published
-topic model, turns its output into `ml.content_features` / `ml.content_embeddings` rows, and reads
-them back.
+"""What the content assets and `POST /api/v1/ml/analyze` ask for: analyse a run's items and store
+the features and embeddings, refit and publish the topic model, label stored items with the
+published topics, and analyse one item (stored, cached or live) or raw text.
 
-The `content_analysis` assets, the sensor runs after moderation and `POST /api/v1/ml/analyze` all
-go through here, so an item gets the same features whichever path analysed it. Items are read with
-`moderation_runtime.read_items`, so a video's text (title, description, captions) is the same text
-that moderation judged.
+Every path analyses with `current_runtime`, so an item gets the same features whichever path
+analysed it; items are read through the catalog, so a video's text (title, description and
+captions) is the text moderation judged.
 """
 
 from __future__ import annotations
 
 import functools
-import json
+import random
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
-import polars as pl
-import sqlalchemy as sa
+import numpy as np
 
-from socialflow_pipelines.domains.moderation.service import ContentItem
-from socialflow_pipelines.ml.content import (
-    ContentAnalysis,
-    ContentAnalyzer,
-    SentimentScorer,
-    TopicModel,
-    vector_to_bytes,
+from socialflow_pipelines.config import Settings
+from socialflow_pipelines.domains.catalog.records import ContentItem
+from socialflow_pipelines.domains.catalog.scope import ItemScope
+from socialflow_pipelines.domains.content import store
+from socialflow_pipelines.domains.content.records import (
+    ContentEmbedding,
+    ContentFeatures,
+    TopicRecord,
+    topics_payload,
 )
-from socialflow_pipelines.ml.content.topics import TopicAssignment
+from socialflow_pipelines.domains.content.store import Days
+from socialflow_pipelines.ml.content import ContentAnalysis, ContentAnalyzer, TopicModel, fit_topic_model
+from socialflow_pipelines.platform.cache import RedisCache, prediction_key, read_through, write_best_effort
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
-from socialflow_pipelines.platform.model_store import ModelStore
+from socialflow_pipelines.platform.model_store import Gate, ModelStore, Publication
+from socialflow_pipelines.platform.time import utc_now
 
 TOPIC_MODEL = "topic_model"
-KEY_COLUMNS = ("content_type", "content_id")
-FEATURE_SCHEMA: dict[str, pl.DataType] = {
-    "content_type": pl.String(),
-    "content_id": pl.Int64(),
-    "created_date": pl.Date(),
-    "language": pl.String(),
-    "sentiment": pl.String(),
-    "sentiment_score": pl.Float64(),
-    "tags": pl.String(),
-    "categories": pl.String(),
-    "topics": pl.String(),
-    "entities": pl.String(),
-    "analyzed_at": pl.Datetime("us", "UTC"),
-}
-EMBEDDING_SCHEMA: dict[str, pl.DataType] = {
-    "content_type": pl.String(),
-    "content_id": pl.Int64(),
-    "created_date": pl.Date(),
-    "model": pl.String(),
-    "dim": pl.Int64(),
-    "vector": pl.Binary(),
-}
-_ID_CHUNK = 900  # under SQLite's bound-parameter limit
+PREDICTION_MODEL = "content_analysis"  # the API's Redis key: ml_prediction:content_analysis:{type}:{id}
+ANALYSIS_CHUNK = 2_000  # items per analysis call: bounds memory and gives progress in the run log
+MIN_TOPIC_ITEMS = 20  # below this, clusters are noise: keep the published version
+
+Progress = Callable[[int, int], None]
+
+# --------------------------------------------------------------------------------------------
+# The analyzer
+
+
+@functools.cache
+def base_analyzer() -> ContentAnalyzer:
+    """The models without topics (embedder, language, sentiment, keywords, entities, categories),
+    loaded once per process. The one cache of the analyzer: loading takes seconds, and these are
+    pinned files that never change while the process runs. The topic model, which does change
+    daily, is not held here but loaded per published version by `ModelStore.load_published`."""
+    return ContentAnalyzer()
 
 
 # One analysis at a time over the shared models: the API calls from a thread pool, and spaCy and
@@ -65,63 +64,11 @@ _ID_CHUNK = 900  # under SQLite's bound-parameter limit
 _analysis_lock = threading.Lock()
 
 
-@functools.cache
-def shared_analyzer() -> ContentAnalyzer:
-    """The models without topics, loaded once per process (loading takes seconds)."""
-    return ContentAnalyzer()
-
-
-def topics_payload(
-    topics: Sequence[TopicAssignment], topic_model_version: str | None
-) -> list[dict[str, Any]]:
-    """Topic assignments as stored and served: each names the `ml.topics` version its id belongs to."""
-    return [{**topic.to_dict(), "model_version": topic_model_version} for topic in topics]
-
-
-def analysis_payload(analysis: ContentAnalysis, topic_model_version: str | None) -> dict[str, Any]:
-    """The analysis as JSON, its topics as `topics_payload` gives them."""
-    return {**analysis.to_dict(), "topics": topics_payload(analysis.topics, topic_model_version)}
-
-
-@dataclass(frozen=True)
-class AnalysedItem:
-    item: ContentItem
-    analysis: ContentAnalysis
-    topic_model_version: str | None
-
-    def payload(self) -> dict[str, Any]:
-        return analysis_payload(self.analysis, self.topic_model_version)
-
-    def feature_row(self, analyzed_at: datetime) -> dict[str, Any]:
-        payload = self.payload()
-        sentiment = self.analysis.sentiment
-        return {
-            "content_type": self.item.content_type,
-            "content_id": self.item.content_id,
-            "created_date": self.item.created_at.date(),
-            "language": self.analysis.language,
-            "sentiment": sentiment.label,
-            "sentiment_score": sentiment.score,
-            **{name: json.dumps(payload[name]) for name in ("tags", "categories", "topics", "entities")},
-            "analyzed_at": analyzed_at,
-        }
-
-    def embedding_row(self, model: str) -> dict[str, Any]:
-        return {
-            "content_type": self.item.content_type,
-            "content_id": self.item.content_id,
-            "created_date": self.item.created_at.date(),
-            "model": model,
-            "dim": int(self.analysis.embedding.shape[0]),
-            "vector": vector_to_bytes(self.analysis.embedding),
-        }
-
-
 class ContentRuntime:
     """The shared models plus the topic model published now (or none yet)."""
 
     def __init__(self, topic_model: TopicModel | None, topic_model_version: str | None) -> None:
-        base = shared_analyzer()
+        base = base_analyzer()
         self.topic_model_version = topic_model_version
         self.analyzer = ContentAnalyzer(
             base.embedder,
@@ -137,123 +84,290 @@ class ContentRuntime:
     def embedding_model(self) -> str:
         return self.analyzer.embedding_model
 
-    def analyze_items(self, items: Sequence[ContentItem]) -> list[AnalysedItem]:
+    @property
+    def embedding_dim(self) -> int:
+        return self.analyzer.embedder.dim
+
+    def analyze(self, texts: Sequence[str]) -> list[ContentAnalysis]:
         with _analysis_lock:
-            analyses = self.analyzer.analyze([item.text for item in items])
+            return self.analyzer.analyze(texts)
+
+    def features(
+        self, item: ContentItem | None, analysis: ContentAnalysis, analyzed_at: datetime | None
+    ) -> ContentFeatures:
+        return ContentFeatures.build(
+            item,
+            analysis,
+            topic_model_version=self.topic_model_version,
+            embedding_model=self.embedding_model,
+            analyzed_at=analyzed_at,
+        )
+
+    def analyze_text(self, text: str) -> ContentFeatures:
+        """Raw text (no stored item): the same analysis, with no key, date or time."""
+        return self.features(None, self.analyze([text])[0], None)
+
+
+def current_runtime(models: ModelStore) -> ContentRuntime:
+    """The runtime for the topic model published now: cheap to build per call (the models are
+    shared), and it picks up the daily topic refresh as soon as it is published."""
+    loaded = models.load_published(TOPIC_MODEL)
+    if loaded is None:
+        return ContentRuntime(None, None)
+    model, version = loaded
+    return ContentRuntime(model, version.version)
+
+
+# --------------------------------------------------------------------------------------------
+# A run's items
+
+
+@dataclass(frozen=True)
+class AnalysisRun:
+    """What one content_analysis run wrote and what the store holds after it (for its checks)."""
+
+    scope: str
+    items: list[ContentItem]
+    features: list[ContentFeatures]  # row-aligned with items
+    embeddings: list[ContentEmbedding]  # row-aligned with items
+    seconds: float
+    topic_model_version: str | None
+    embedding_model: str
+    embedding_dim: int
+    checked_days: Days  # the creation dates the range checks read
+    unanalysed: int  # items in scope without a features row, after the write
+    unembedded: int
+    sentiment_out_of_range: int
+    embedding_variants: list[dict[str, Any]]
+
+    @property
+    def items_per_s(self) -> float:
+        return round(len(self.items) / self.seconds, 1) if self.seconds > 0 and self.items else 0.0
+
+    def distribution(self, value: Callable[[ContentFeatures], str]) -> dict[str, int]:
+        """Items per `value` of their features, most frequent first."""
+        return dict(Counter(value(features) for features in self.features).most_common())
+
+    def preview(self, limit: int) -> list[dict[str, Any]]:
+        """The first items with what was found in them, one line each (for the UI)."""
         return [
-            AnalysedItem(item, analysis, self.topic_model_version)
-            for item, analysis in zip(items, analyses, strict=True)
+            {
+                "type": item.content_type,
+                "id": item.content_id,
+                "language": features.language,
+                "sentiment": features.sentiment["label"] or "-",
+                "score": features.sentiment["score"],
+                "category": features.top_category,
+                "topic": features.topics[0]["label"] if features.topics else "-",
+                "tags": ", ".join(features.tags[:4]) or "-",
+                "text": item.text[:60].replace("|", "/").replace("\n", " "),
+            }
+            for item, features in zip(self.items[:limit], self.features, strict=False)
         ]
 
-    def analyze_text(self, text: str) -> dict[str, Any]:
-        """Raw text (no stored item): the same analysis, as JSON."""
-        with _analysis_lock:
-            analysis = self.analyzer.analyze([text])[0]
-        return analysis_payload(analysis, self.topic_model_version)
 
-
-_runtime_lock = threading.Lock()
-_runtimes: dict[tuple[str, str | None], ContentRuntime] = {}
-
-
-def current_runtime(registry: ModelStore) -> ContentRuntime:
-    """The runtime for the published topic model, rebuilt only when a new version is published
-    (the API must not reload per request, yet must pick up the daily topic refresh)."""
-    version = registry.published_version(TOPIC_MODEL)
-    key = (str(registry.root), version)
-    with _runtime_lock:
-        runtime = _runtimes.get(key)
-        if runtime is None:
-            topic_model = registry.load(TOPIC_MODEL, version)[0] if version else None
-            runtime = ContentRuntime(topic_model, version)
-            _runtimes.clear()
-            _runtimes[key] = runtime
-        return runtime
-
-
-def feature_frame(analysed: Sequence[AnalysedItem], analyzed_at: datetime) -> pl.DataFrame:
-    return pl.DataFrame([a.feature_row(analyzed_at) for a in analysed], schema=FEATURE_SCHEMA)
-
-
-def embedding_frame(analysed: Sequence[AnalysedItem], model: str) -> pl.DataFrame:
-    return pl.DataFrame([a.embedding_row(model) for a in analysed], schema=EMBEDDING_SCHEMA)
-
-
-def write_analyses(
-    db: Database, features: pl.DataFrame, embeddings: pl.DataFrame, *, days: tuple[date, date] | None
-) -> None:
-    """Both tables in one transaction. `days` ([first, end)) replaces those creation dates' rows
-    (a partition run: items deleted from the app lose their rows too); None upserts by item key
-    (a run over listed items). Either way a re-run leaves the same rows."""
-    with db.begin() as conn:
-        for table, frame in ((schema.content_features, features), (schema.content_embeddings, embeddings)):
-            if days is None:
-                db.upsert(table, frame, keys=list(KEY_COLUMNS), connection=conn)
-            else:
-                in_days = sa.and_(table.c.created_date >= days[0], table.c.created_date < days[1])
-                db.replace(table, frame, in_days, connection=conn)
-
-
-def item_owner(db: Database, content_type: str, content_id: int) -> int | None:
-    """The user who created the item, or None when there is no such item."""
-    table = schema.APP_CONTENT_TABLES[content_type]
-    with db.engine.connect() as conn:
-        owner = conn.execute(sa.select(table.c.user_id).where(table.c.id == content_id)).scalar_one_or_none()
-    return None if owner is None else int(owner)
-
-
-def read_features(db: Database, content_type: str, content_id: int) -> dict[str, Any] | None:
-    """The stored analysis of one item as the API returns it, or None when it has none yet.
-
-    The table keeps the sentiment label and score only; the method and the reason for a missing
-    label follow from the stored language by the same rule the analyzer applies.
-    """
-    table = schema.content_features
-    embeddings = schema.content_embeddings
-    query = (
-        sa.select(table, embeddings.c.model)
-        .select_from(
-            table.outerjoin(
-                embeddings,
-                sa.and_(
-                    embeddings.c.content_type == table.c.content_type,
-                    embeddings.c.content_id == table.c.content_id,
-                ),
-            )
-        )
-        .where(table.c.content_type == content_type, table.c.content_id == content_id)
+def analyse(
+    scope: ItemScope, database: Database, models: ModelStore, *, progress: Progress | None = None
+) -> AnalysisRun:
+    """Analyse every item in `scope` once (the embedding also feeds categories and topics) and
+    write both tables: a window replaces its creation dates' rows, listed ids upsert theirs, so a
+    re-run leaves the same rows (only `analyzed_at` moves). Then read back what the checks judge."""
+    items = scope.read_items(database)
+    runtime = current_runtime(models)
+    started = time.perf_counter()
+    analyses: list[ContentAnalysis] = []
+    for start in range(0, len(items), ANALYSIS_CHUNK):
+        analyses += runtime.analyze([item.text for item in items[start : start + ANALYSIS_CHUNK]])
+        if progress is not None:
+            progress(len(analyses), len(items))
+    seconds = time.perf_counter() - started
+    analyzed_at = utc_now()
+    features = [runtime.features(i, a, analyzed_at) for i, a in zip(items, analyses, strict=True)]
+    embeddings = [
+        ContentEmbedding.build(i, a, runtime.embedding_model) for i, a in zip(items, analyses, strict=True)
+    ]
+    store.write_analyses(database, features, embeddings, days=scope.days)
+    days = scope.days or _days_of(items)
+    return AnalysisRun(
+        scope=scope.describe(),
+        items=items,
+        features=features,
+        embeddings=embeddings,
+        seconds=seconds,
+        topic_model_version=runtime.topic_model_version,
+        embedding_model=runtime.embedding_model,
+        embedding_dim=runtime.embedding_dim,
+        checked_days=days,
+        unanalysed=scope.count_missing(database, schema.content_features),
+        unembedded=scope.count_missing(database, schema.content_embeddings),
+        sentiment_out_of_range=store.count_sentiment_out_of_range(database, days),
+        embedding_variants=store.embedding_variants(database, days),
     )
-    with db.engine.connect() as conn:
-        row = conn.execute(query).mappings().one_or_none()
-    if row is None:
+
+
+def _days_of(items: Sequence[ContentItem]) -> Days:
+    """[first, end) creation dates of `items` (today's empty range when there are none)."""
+    if not items:
+        today = utc_now().date()
+        return today, today
+    dates = [item.created_at.date() for item in items]
+    return min(dates), max(dates) + timedelta(days=1)
+
+
+# --------------------------------------------------------------------------------------------
+# The topic model and the topics of stored items
+
+
+@dataclass(frozen=True)
+class TopicParams:
+    """Which content the topics are discovered in, and how many (the asset's config)."""
+
+    lookback_days: int
+    max_items: int
+    n_topics: int | None
+    max_topics: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class TopicsRefitted:
+    publication: Publication
+    topics: list[TopicRecord]
+    n_items: int
+    recent_items: int  # before sampling down to max_items
+    reused_embeddings: int
+
+
+@dataclass(frozen=True)
+class TopicsNotRefitted:
+    reason: str
+    published_version: str | None
+
+
+def refit_topics(
+    database: Database, models: ModelStore, params: TopicParams, now: datetime
+) -> TopicsRefitted | TopicsNotRefitted:
+    """Topics over the last `lookback_days` of content: k-means on sentence embeddings (stored
+    ones reused, the rest embedded here), labelled by class-based TF-IDF, published, and written
+    to `ml.topics`. Always published (`Gate(None)`): the topics are refitted on new data each day,
+    and no held-out measure compares one day's clustering with another's."""
+    window = (now - timedelta(days=params.lookback_days), now)
+    items = [item for item in ItemScope.created_in(*window).read_items(database) if item.text.strip()]
+    recent = len(items)
+    if len(items) > params.max_items:
+        items = random.Random(params.seed).sample(items, params.max_items)
+    if len(items) < MIN_TOPIC_ITEMS:
+        return TopicsNotRefitted(
+            f"{len(items)} items in the last {params.lookback_days} days; topics need {MIN_TOPIC_ITEMS}",
+            models.published_version(TOPIC_MODEL),
+        )
+    embedder = base_analyzer().embedder
+    stored = store.stored_vectors(database, [item.key for item in items], embedder.model_name, embedder.dim)
+    vectors = np.zeros((len(items), embedder.dim), dtype=np.float32)
+    missing = []
+    for row, item in enumerate(items):
+        if item.key in stored:
+            vectors[row] = stored[item.key]
+        else:
+            missing.append(row)
+    if missing:
+        vectors[missing] = embedder.embed([items[row].text for row in missing])
+    model = fit_topic_model(
+        [item.text for item in items],
+        vectors,
+        n_topics=params.n_topics,
+        max_topics=params.max_topics,
+        random_state=params.seed,
+    )
+    publication = models.publish_candidate(
+        TOPIC_MODEL,
+        model,
+        metrics={"n_items": len(items), "n_topics": len(model.topics), "recent_items": recent},
+        params={**asdict(params), "embedding_model": embedder.model_name, "min_score": model.min_score},
+        gate=Gate(None),
+        mirror_to=database,
+    )
+    version = publication.candidate.version
+    topics = TopicRecord.of_model(model, version)
+    store.write_topics(database, topics, version)
+    return TopicsRefitted(publication, topics, len(items), recent, len(items) - len(missing))
+
+
+@dataclass(frozen=True)
+class TopicLabelling:
+    """What content_topics wrote: the version whose topics the items now carry, and the check's count."""
+
+    version: str
+    items: int
+    without_topic: int
+    items_per_topic: dict[str, int]  # by the item's best topic, most items first
+    stale: int  # items of the range still carrying another version's topics
+
+
+def assign_topics(database: Database, models: ModelStore, days: Days, *, top: int) -> TopicLabelling | None:
+    """The published topic model's `top` topics for every analysed item of those creation dates,
+    from the stored embeddings (only a matrix product runs), written to `content_features.topics`.
+    None when no topic model is published yet."""
+    loaded = models.load_published(TOPIC_MODEL)
+    if loaded is None:
         return None
-    rule = _sentiment_rule().score("", row["language"])
-    return {
-        "language": row["language"],
-        "language_confidence": None,
-        "sentiment": {
-            "label": row["sentiment"],
-            "score": row["sentiment_score"],
-            "method": rule.method if row["sentiment_score"] is not None else None,
-            "reason": rule.reason,
-        },
-        **{name: _json_value(row[name]) for name in ("tags", "categories", "topics", "entities")},
-        "analyzed_at": _utc(row["analyzed_at"]),
-        "embedding_model": row["model"],
+    model, published = loaded
+    # The embeddings the topics were fitted on: no analysis model needs loading for a matrix product.
+    embedding_model, dim = str(published.params["embedding_model"]), int(model.centroids.shape[1])
+    embeddings = store.analysed_embeddings(database, days, embedding_model, dim)
+    assignments = model.assign(np.stack([e.vector for e in embeddings]), top=top) if embeddings else []
+    topics = {
+        embedding.key: topics_payload(item_topics, published.version)
+        for embedding, item_topics in zip(embeddings, assignments, strict=True)
     }
+    updated = store.write_item_topics(database, topics)
+    per_topic = Counter(item_topics[0].label for item_topics in assignments if item_topics)
+    return TopicLabelling(
+        version=published.version,
+        items=updated,
+        without_topic=sum(not item_topics for item_topics in assignments),
+        items_per_topic=dict(per_topic.most_common()),
+        stale=store.count_stale_topics(database, days, published.version),
+    )
 
 
-@functools.cache
-def _sentiment_rule() -> SentimentScorer:
-    return SentimentScorer()
+# --------------------------------------------------------------------------------------------
+# One item or raw text, for the API
 
 
-def _utc(value: datetime | str) -> datetime:
-    """SQLite hands back naive datetimes (or strings); everything stored is UTC."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+@dataclass(frozen=True)
+class ItemAnalysis:
+    payload: dict[str, Any]  # ContentFeatures.payload()
+    source: Literal["store", "cache", "model"]
 
 
-def _json_value(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+def analyse_item(
+    settings: Settings,
+    database: Database,
+    models: ModelStore,
+    cache: RedisCache | None,
+    content_type: str,
+    content_id: int,
+) -> ItemAnalysis | None:
+    """The pipeline's stored features first; else a live analysis with the pipeline's models,
+    cached in Redis for ML_MODEL_CACHE_TTL (never stored: the next content run stores it).
+    None when there is no such item."""
+    stored = store.read_features(database, content_type, content_id)
+    if stored is not None:
+        return ItemAnalysis(stored.payload(), "store")
+    key = prediction_key(PREDICTION_MODEL, f"{content_type}:{content_id}")
+    cached = read_through(cache, key)
+    if cached is not None:
+        return ItemAnalysis(cached, "cache")
+    items = ItemScope.listed({content_type: [content_id]}).read_items(database)
+    if not items:
+        return None
+    runtime = current_runtime(models)
+    payload = runtime.features(items[0], runtime.analyze([items[0].text])[0], utc_now()).payload()
+    write_best_effort(cache, key, payload, settings.model_cache_ttl)
+    return ItemAnalysis(payload, "model")
+
+
+def analyse_text(models: ModelStore, text: str) -> dict[str, Any]:
+    """Raw text, analysed live and not cached (it has no id)."""
+    return current_runtime(models).analyze_text(text).payload()

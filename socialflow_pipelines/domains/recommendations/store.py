@@ -1,4 +1,5 @@
-"""Reads and small computations that the recommendation assets and the API's cold-start path share.
+"""Recommendations' SQL: what the interaction matrix, the model and the hourly scoring read, the
+`ml.recommendations` rows they write, and what the API reads back.
 
 Items of both kinds live in one model, so an item is named `"{content_type}:{content_id}"` there
 (`item_key`); everything the store holds keeps the plain ids per content type.
@@ -14,23 +15,18 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import scipy.sparse as sp
 import sqlalchemy as sa
 
-from socialflow_pipelines.config import Settings
+from socialflow_pipelines.domains.recommendations.records import RecommendationList, rows_frame
 from socialflow_pipelines.ml.content import vector_from_bytes
-from socialflow_pipelines.ml.recommendations import recommend_items
 from socialflow_pipelines.platform.db import schema
-from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.db.engine import Database, select_in_chunks
 
 ITEM_CONTENT_TYPES = ("video", "post")
-INTERACTIONS_NAME = "interaction_matrix"
-MODEL_NAME = "recommendation_model"
 # A feature seen on one item only teaches the model nothing it could transfer to another item.
 MIN_ITEMS_PER_FEATURE = 2
 TAGS_PER_ITEM = 5
 TRENDING_FALLBACK_WINDOWS = ("24h", "7d", "30d", "6h", "1h")
-_ID_CHUNK = 900
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {
     "user_id": pl.Int64(),
@@ -45,44 +41,15 @@ def item_key(content_type: str, content_id: int) -> str:
     return f"{content_type}:{content_id}"
 
 
-def event_weights(settings: Settings) -> dict[str, float]:
-    return {
-        "view": settings.rec_weight_view,
-        "like": settings.rec_weight_like,
-        "comment": settings.rec_weight_comment,
-        "share": settings.rec_weight_share,
-    }
-
-
-def blend_weights(settings: Settings) -> dict[str, float]:
-    return {
-        "collaborative": settings.rec_blend_collaborative,
-        "content": settings.rec_blend_content,
-        "trending": settings.rec_blend_trending,
-    }
-
-
-def follow_weights(settings: Settings) -> dict[str, float]:
-    return {
-        "graph": settings.rec_follow_graph,
-        "similarity": settings.rec_follow_similarity,
-        "popular": settings.rec_follow_popular,
-    }
-
-
-def read_engagement(
-    db: Database, since: datetime | None = None, *, user_ids: Sequence[int] | None = None
-) -> pl.DataFrame:
+def read_engagement(db: Database, since: datetime | None = None) -> pl.DataFrame:
     """Video and post engagement (user_id, content_type, content_id, item_id key, event_type,
-    created_at), optionally since a time and for some users only."""
+    created_at), optionally since a time."""
     events = schema.engagement_events
     query = sa.select(*[events.c[name] for name in EVENT_SCHEMA]).where(
         events.c.content_type.in_(ITEM_CONTENT_TYPES)
     )
     if since is not None:
         query = query.where(events.c.created_at >= since)
-    if user_ids is not None:
-        query = query.where(events.c.user_id.in_(list(user_ids)))
     frame = db.read_frame(query, schema=EVENT_SCHEMA)
     return frame.with_columns(
         pl.concat_str("content_type", pl.lit(":"), pl.col("content_id").cast(pl.String)).alias("item_id")
@@ -156,14 +123,15 @@ def read_embeddings(db: Database, content_type: str, content_ids: Sequence[int])
     """Row-aligned embeddings of `content_ids` (zero rows where missing), in the dimension most
     stored vectors have; None when no item has one (no content strategy then)."""
     table = schema.content_embeddings
-    blobs: dict[int, tuple[int, bytes]] = {}
     with db.engine.connect() as conn:
-        for start in range(0, len(content_ids), _ID_CHUNK):
-            query = sa.select(table.c.content_id, table.c.dim, table.c.vector).where(
-                table.c.content_type == content_type,
-                table.c.content_id.in_(list(content_ids[start : start + _ID_CHUNK])),
-            )
-            blobs |= {int(i): (int(dim), bytes(v)) for i, dim, v in conn.execute(query)}
+        found = select_in_chunks(
+            conn,
+            lambda chunk: sa.select(table.c.content_id, table.c.dim, table.c.vector).where(
+                table.c.content_type == content_type, table.c.content_id.in_(chunk)
+            ),
+            [int(i) for i in content_ids],
+        )
+    blobs = {int(i): (int(dim), bytes(v)) for i, dim, v in found}
     if not blobs:
         return None
     dim = Counter(dim for dim, _ in blobs.values()).most_common(1)[0][0]
@@ -206,37 +174,8 @@ def consumed_ids(db: Database, user_id: int, content_type: str) -> set[int]:
         return {int(row[0]) for row in conn.execute(query.distinct())}
 
 
-def cold_start_items(
-    db: Database, settings: Settings, user_id: int, content_type: str, limit: int, exclude: Iterable[int]
-) -> list[dict[str, Any]]:
-    """What a user without precomputed recommendations gets: trending items (the blend's trending
-    strategy alone), minus their own, consumed, rejected and explicitly excluded items, with the
-    same creator-diversity cap as the hourly job."""
-    if content_type == "user":
-        return popular_accounts(db, user_id, limit, exclude)
-    trending = read_trending(db, content_type, settings.rec_trending_window)
-    catalog = read_catalog(db, content_type).filter(pl.col("content_id").is_in(list(trending)))
-    if catalog.is_empty():
-        return []
-    ids = catalog["content_id"].to_numpy()
-    blocked = set(exclude) | consumed_ids(db, user_id, content_type)
-    blocked_mask = np.isin(ids, list(blocked)) | (catalog["creator_id"].to_numpy() == user_id)
-    exclude_row = sp.csr_matrix(blocked_mask[None, :].astype(np.float32))
-    found = recommend_items(
-        limit,
-        n_users=1,
-        trending_scores=np.array([trending[int(i)] for i in ids], np.float32),
-        exclude=exclude_row,
-        creators=catalog["creator_id"].to_numpy(),
-        weights={"trending": 1.0},
-        max_per_creator=settings.rec_max_per_creator,
-        num_threads=1,
-    )
-    return _rows(found.items[0], found.scores[0], found.sources, ids)
-
-
-def popular_accounts(db: Database, user_id: int, limit: int, exclude: Iterable[int]) -> list[dict[str, Any]]:
-    """The most followed accounts the user does not follow yet (never the user)."""
+def popular_accounts(db: Database, user_id: int, limit: int, exclude: Iterable[int]) -> list[int]:
+    """The most followed accounts the user does not follow yet (never the user), most followed first."""
     follows = schema.follows
     followed = sa.select(follows.c.followee_id).where(follows.c.follower_id == user_id)
     blocked = {user_id, *exclude}
@@ -248,24 +187,21 @@ def popular_accounts(db: Database, user_id: int, limit: int, exclude: Iterable[i
         .limit(limit)
     )
     with db.engine.connect() as conn:
-        rows = conn.execute(query).fetchall()
-    return [
-        {"id": int(account), "score": 1.0 - position / max(len(rows), 1), "rank": position + 1,
-         "sources": {"popular": 1.0 - position / max(len(rows), 1)}}
-        for position, (account, _followers) in enumerate(rows)
-    ]  # fmt: skip
+        return [int(account) for account, _followers in conn.execute(query)]
 
 
-def _rows(
-    items: np.ndarray, scores: np.ndarray, sources: Mapping[str, np.ndarray], ids: np.ndarray
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": int(ids[column]),
-            "score": float(scores[position]),
-            "rank": position + 1,
-            "sources": {name: float(values[0, position]) for name, values in sources.items()},
-        }
-        for position, column in enumerate(items)
-        if column >= 0
-    ]
+def write_recommendations(db: Database, lists_by_type: Mapping[str, Iterable[RecommendationList]]) -> None:
+    """Each content type's rows replace its previous ones (all of them, even when it has no list
+    now), all in one transaction."""
+    table = schema.recommendations
+    with db.begin() as conn:
+        for content_type, lists in lists_by_type.items():
+            db.replace(table, rows_frame(lists), table.c.content_type == content_type, connection=conn)
+
+
+def read_list(db: Database, user_id: int, content_type: str) -> RecommendationList | None:
+    """The stored list of one user and content type, if the hourly job wrote one."""
+    table = schema.recommendations
+    query = sa.select(table).where(table.c.user_id == user_id, table.c.content_type == content_type)
+    with db.engine.connect() as conn:
+        return RecommendationList.from_rows(row._mapping for row in conn.execute(query))

@@ -20,6 +20,7 @@ VADER_LANGUAGES = frozenset({"en", UNDETERMINED})
 POSITIVE_THRESHOLD = 0.05
 NEGATIVE_THRESHOLD = -0.05
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
+VADER_METHOD = "vader"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,14 @@ def label_from_compound(compound: float) -> str:
     return "neutral"
 
 
+def unsupported_reason(language: str) -> str | None:
+    """Why a text in `language` gets no sentiment, or None when VADER reads it: the rule alone,
+    so a stored row's reason follows from its language without loading VADER."""
+    if language in VADER_LANGUAGES:
+        return None
+    return f"no sentiment model for language {language!r} (VADER reads English only)"
+
+
 class SentimentScorer:
     def __init__(self) -> None:
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -49,17 +58,13 @@ class SentimentScorer:
 
     def vader(self, text: str) -> Sentiment:
         compound = float(self._vader.polarity_scores(text)["compound"])
-        return Sentiment(label=label_from_compound(compound), score=compound, method="vader")
+        return Sentiment(label=label_from_compound(compound), score=compound, method=VADER_METHOD)
 
     def score(self, text: str, language: str) -> Sentiment:
-        if language in VADER_LANGUAGES:
+        reason = unsupported_reason(language)
+        if reason is None:
             return self.vader(text)
-        return Sentiment(
-            label=None,
-            score=None,
-            method=None,
-            reason=f"no sentiment model for language {language!r} (VADER reads English only)",
-        )
+        return Sentiment(label=None, score=None, method=None, reason=reason)
 
     def score_many(self, texts: Sequence[str], languages: Sequence[str]) -> list[Sentiment]:
         return [self.score(text, language) for text, language in zip(texts, languages, strict=True)]

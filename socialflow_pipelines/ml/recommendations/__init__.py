@@ -18,7 +18,7 @@ from socialflow_pipelines.ml.recommendations.interactions import (
     interaction_matrix,
 )
 from socialflow_pipelines.ml.recommendations.lightfm_model import FeatureValues, HybridRecommender
-from socialflow_pipelines.ml.recommendations.metrics import evaluate_ranking
+from socialflow_pipelines.ml.recommendations.metrics import evaluate_ranking, popularity_ranking
 from socialflow_pipelines.ml.recommendations.ranking import TopK, sparse_top_k, top_k
 from socialflow_pipelines.ml.recommendations.strategies import (
     collaborative_candidates,
@@ -48,6 +48,7 @@ __all__ = [
     "follow_candidates",
     "interaction_matrix",
     "normalize_rows",
+    "popularity_ranking",
     "rank_normalise",
     "recommend_items",
     "recommendations_frame",

@@ -113,3 +113,20 @@ def evaluate_ranking(
         "auc": float(np.nanmean(auc)),
         "n_users_evaluated": len(users),
     }
+
+
+def popularity_ranking(
+    train: sp.spmatrix, test: sp.spmatrix, k: int = 10, *, num_threads: int = 2
+) -> dict[str, float]:
+    """`evaluate_ranking` of the baseline every model must beat: items ranked by how many users
+    had them in training, the same for everyone."""
+    popularity = np.asarray((sp.csr_matrix(train) > 0).sum(axis=0), np.float32).ravel()
+    return evaluate_ranking(
+        np.zeros((train.shape[0], 1), np.float32),
+        np.zeros((train.shape[1], 1), np.float32),
+        popularity,
+        train,
+        test,
+        k,
+        num_threads=num_threads,
+    )

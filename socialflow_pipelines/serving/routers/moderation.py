@@ -2,34 +2,24 @@
 
 Existing items are cache-aside: Redis `moderation:{type}:{id}` first, then the pipeline's stored
 result, and only for an item not judged yet a live call of the same models the pipeline uses
-(`moderation_runtime`); what is found or computed goes back to Redis for ML_MODEL_CACHE_TTL.
-A human reviewer's decision always wins, as in the pipeline. Raw content is judged live and not
-cached (it has no id).
+(`domains.moderation.service.judge_item`); what is found or computed goes back to Redis for
+ML_MODEL_CACHE_TTL. A human reviewer's decision always wins, as in the pipeline. Raw content is
+judged live and not cached (it has no id).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Literal, Self
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.domains.moderation.service import (
-    ModerationRecord,
-    current_runtime,
-    read_items,
-    read_results,
-    read_reviews,
-)
-from socialflow_pipelines.ml.moderation import FRAME_LABELS, VideoItem, video_text
-from socialflow_pipelines.platform.cache import moderation_key, read_through, write_best_effort
+from socialflow_pipelines.domains.moderation import service
+from socialflow_pipelines.platform.model_store import ModelStore
 from socialflow_pipelines.platform.time import utc_now
-from socialflow_pipelines.serving.deps import AdminDep, CacheDep, DatabaseDep
+from socialflow_pipelines.serving.deps import AdminDep, CacheDep, DatabaseDep, SettingsDep
 
-log = logging.getLogger(__name__)
 router = APIRouter(tags=["moderation"])
 
 MAX_TEXT_CHARS = 10_000
@@ -92,40 +82,18 @@ class ModerationResponse(BaseModel):
 
 @router.post("/moderate", response_model=ModerationResponse)
 def moderate(
-    body: ModerateRequest, _admin: AdminDep, database: DatabaseDep, cache: CacheDep
+    body: ModerateRequest, _admin: AdminDep, settings: SettingsDep, database: DatabaseDep, cache: CacheDep
 ) -> ModerationResponse:
     """Moderate an existing item by id, or raw content, with the pipeline's models."""
-    settings = get_settings()
+    models = ModelStore(settings.model_dir)
     if body.content_type is None or body.content_id is None:
-        return _moderate_raw(body)
-    key = moderation_key(body.content_type, body.content_id)
-    cached = read_through(cache, key)
-    if cached is not None:
-        return ModerationResponse(**cached, source="cache")
-    item_key = (body.content_type, body.content_id)
-    stored = read_results(database, [item_key]).get(item_key)
-    source: Literal["store", "model"] = "store"
-    if stored is None:
-        items = read_items(database, ids={body.content_type: [body.content_id]})
-        if not items:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.content_type} {body.content_id} not found")
-        runtime = current_runtime(settings)
-        stored = runtime.moderate(items, read_reviews(database, [item_key]), utc_now())[0]
-        source = "model"
-    payload = stored.payload()
-    write_best_effort(cache, key, payload, settings.model_cache_ttl)
-    return ModerationResponse(**payload, source=source)
-
-
-def _moderate_raw(body: ModerateRequest) -> ModerationResponse:
-    runtime = current_runtime(get_settings())
-    if body.text is not None:
-        result = runtime.text_moderator().moderate_texts([body.text])[0]
+        judgement = service.judge_content(
+            settings, models, text=body.text, title=body.title, description=body.description, now=utc_now()
+        )
     else:
-        text = video_text(body.title, body.description)
-        result = runtime.video_moderator(with_frames=False).moderate_videos([VideoItem(text)])[0]
-        for label in FRAME_LABELS:
-            if result.missing.get(label) == "no frames":
-                result.missing[label] = "raw content has no frames; judged on its text"
-    record = ModerationRecord.build(None, result, None, utc_now())
-    return ModerationResponse(**record.payload(), source="model")
+        judgement = service.judge_item(
+            settings, database, models, cache, body.content_type, body.content_id, utc_now()
+        )
+        if judgement is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.content_type} {body.content_id} not found")
+    return ModerationResponse(**judgement.payload, source=judgement.source)

@@ -3,24 +3,16 @@ answer computed on the fly for a user the hourly job has not scored."""
 
 from __future__ import annotations
 
-import json
-import logging
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
-from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.domains.recommendations.store import cold_start_items
-from socialflow_pipelines.platform.cache import read_through, recommendations_key
-from socialflow_pipelines.platform.db import schema
-from socialflow_pipelines.platform.db.engine import Database
-from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, UserDep
+from socialflow_pipelines.domains.recommendations.service import recommendations_for
+from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, SettingsDep, UserDep
 
-log = logging.getLogger(__name__)
 router = APIRouter(tags=["recommendations"])
 MAX_EXCLUDE_IDS = 200
 
@@ -68,6 +60,7 @@ def parse_exclude_ids(raw: str | None) -> set[int]:
 @router.get("/recommendations", response_model=RecommendationsResponse)
 def get_recommendations(
     user: UserDep,
+    settings: SettingsDep,
     database: DatabaseDep,
     cache: CacheDep,
     content_type: Annotated[Literal["video", "post", "user"], Query()] = "video",
@@ -78,48 +71,13 @@ def get_recommendations(
     (trending items, or popular accounts) when the user has no precomputed one."""
     excluded = parse_exclude_ids(exclude_ids)
     user_id = int(user.user_id)
-    answer = _from_cache(cache, user_id, content_type) or _from_store(database, user_id, content_type)
-    if answer is not None:
-        items, source, generated_at = answer
-    else:
-        settings = get_settings()
-        items = cold_start_items(database, settings, user_id, content_type, limit, excluded)
-        source, generated_at = "cold_start", None
-    kept = [item for item in items if item["id"] not in excluded][:limit]
+    found, source = recommendations_for(
+        settings, database, cache, user_id, content_type, limit=limit, excluded=excluded
+    )
     return RecommendationsResponse(
         user_id=user_id,
         content_type=content_type,
-        items=[RecommendedItem(**{**item, "rank": rank}) for rank, item in enumerate(kept, start=1)],
+        items=[RecommendedItem(**item.payload()) for item in found.items],
         source=source,
-        generated_at=generated_at,
+        generated_at=found.generated_at,
     )
-
-
-def _from_cache(cache: Any, user_id: int, content_type: str) -> tuple[list[dict], str, Any] | None:
-    cached = read_through(cache, recommendations_key(user_id, content_type))
-    if cached is None:
-        return None
-    return cached["items"], "cache", cached.get("generated_at")
-
-
-def _from_store(database: Database, user_id: int, content_type: str) -> tuple[list[dict], str, Any] | None:
-    table = schema.recommendations
-    query = (
-        sa.select(table.c.item_id, table.c.score, table.c.rank, table.c.sources, table.c.generated_at)
-        .where(table.c.user_id == user_id, table.c.content_type == content_type)
-        .order_by(table.c.rank)
-    )
-    with database.engine.connect() as conn:
-        rows = conn.execute(query).fetchall()
-    if not rows:
-        return None
-    items = [
-        {
-            "id": int(row.item_id),
-            "score": float(row.score),
-            "rank": int(row.rank),
-            "sources": json.loads(row.sources) if isinstance(row.sources, str) else row.sources,
-        }
-        for row in rows
-    ]
-    return items, "store", rows[0].generated_at

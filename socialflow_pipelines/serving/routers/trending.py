@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from socialflow_pipelines.platform.cache import read_through, trending_key
-from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.domains.trending.service import trending_list
 from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, UserDep
 
-log = logging.getLogger(__name__)
 router = APIRouter(tags=["trending"])
 
 
@@ -49,27 +45,11 @@ def get_trending(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> TrendingResponse:
     """Redis first; the results store when the key is missing or Redis is down."""
-    cached = read_through(cache, trending_key(content_type, time_window))
-    if cached is not None:
-        return TrendingResponse(
-            content_type=content_type,
-            time_window=time_window,
-            items=[TrendingItem(**item) for item in cached[:limit]],
-            source="cache",
-        )
-    ts = schema.trending_scores
-    query = (
-        sa.select(ts)
-        .where(ts.c.content_type == content_type, ts.c.time_window == time_window)
-        .order_by(ts.c.rank)
-        .limit(limit)
-    )
-    with database.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+    found, source = trending_list(database, cache, content_type, time_window, limit)
     return TrendingResponse(
         content_type=content_type,
         time_window=time_window,
-        items=[TrendingItem(**row) for row in rows],
-        source="store",
-        computed_at=rows[0]["computed_at"] if rows else None,
+        items=[TrendingItem(**item.payload()) for item in found.items],
+        source=source,
+        computed_at=found.computed_at,
     )

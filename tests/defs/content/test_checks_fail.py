@@ -14,16 +14,13 @@ import pytest
 import sqlalchemy as sa
 
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.defs.content import assets as content_assets
-from socialflow_pipelines.defs.content.assets import (
-    content_analysis,
-    content_embedding_checks,
-    content_feature_checks,
-)
+from socialflow_pipelines.defs.content.assets import content_analysis
+from socialflow_pipelines.defs.content.checks import content_embedding_checks, content_feature_checks
+from socialflow_pipelines.domains.content import store as content_store
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
-from tests.assets.test_content_assets import DAY, SECOND_DAY
-from tests.assets.test_content_assets import seed as seed_small_world
+from tests.defs.content.world import DAY, SECOND_DAY
+from tests.defs.content.world import seed as seed_small_world
 
 
 def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
@@ -126,7 +123,7 @@ def test_content_checks_fail_on_bad_rows_in_the_range_and_on_items_left_unanalys
 
     # A whole-day run replaces those rows; a post committed while it analysed is left without
     # features and embedding.
-    write_analyses = content_assets.write_analyses
+    write_analyses = content_store.write_analyses
 
     def write_then_new_post(db: Database, *args, **kwargs) -> None:
         write_analyses(db, *args, **kwargs)
@@ -137,14 +134,10 @@ def test_content_checks_fail_on_bad_rows_in_the_range_and_on_items_left_unanalys
                 )
             )
 
-    monkeypatch.setattr(content_assets, "write_analyses", write_then_new_post)
+    monkeypatch.setattr(content_store, "write_analyses", write_then_new_post)
     day = analyse()
     assert day["sentiment_score_in_range"].passed and day["embedding_dims_consistent"].passed
     assert day["every_item_analysed"].passed is False
     assert meta(day["every_item_analysed"])["unanalysed"] == 1
     assert day["every_item_embedded"].passed is False
     assert meta(day["every_item_embedded"])["unembedded"] == 1
-
-
-# --------------------------------------------------------------------------------------------
-# recommendations: no_excluded_items, ranks_contiguous (recommendation_checks, from _finish)

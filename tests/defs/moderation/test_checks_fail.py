@@ -12,13 +12,14 @@ import dagster as dg
 import pytest
 
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.defs.moderation import assets as moderation_assets
-from socialflow_pipelines.defs.moderation.assets import moderation_checks, moderation_results
-from socialflow_pipelines.domains.moderation.service import read_results
+from socialflow_pipelines.defs.moderation.assets import moderation_results
+from socialflow_pipelines.defs.moderation.checks import moderation_checks
+from socialflow_pipelines.domains.moderation import store as moderation_store
+from socialflow_pipelines.domains.moderation.store import read_results
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
-from tests.assets.test_content_assets import DAY, FIRST_DAY, SECOND_DAY
-from tests.assets.test_content_assets import seed as seed_small_world
+from tests.defs.content.test_assets import DAY, FIRST_DAY, SECOND_DAY
+from tests.defs.content.test_assets import seed as seed_small_world
 
 
 def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
@@ -86,7 +87,7 @@ def test_moderation_checks_fail_on_what_the_store_holds_after_the_run(
     assert clean["scores_in_unit_interval"].passed and clean["every_item_moderated"].passed
     assert meta(clean["scores_in_unit_interval"])["scores_checked"] > 0
 
-    write_records = moderation_assets.write_records
+    write_records = moderation_store.write_records
     results = schema.moderation_results
 
     def write_then_interfere(db: Database, records) -> None:
@@ -104,7 +105,7 @@ def test_moderation_checks_fail_on_what_the_store_holds_after_the_run(
                 )
             )
 
-    monkeypatch.setattr(moderation_assets, "write_records", write_then_interfere)
+    monkeypatch.setattr(moderation_store, "write_records", write_then_interfere)
     failing = by_name(moderate_both_days().get_asset_check_evaluations())
     scores = failing["scores_in_unit_interval"]
     assert scores.passed is False

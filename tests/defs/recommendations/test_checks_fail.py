@@ -6,26 +6,25 @@ the pure function that builds the check results gets the bad data a broken pipel
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
 import dagster as dg
 import numpy as np
-import polars as pl
 import sqlalchemy as sa
 
 from socialflow_pipelines.definitions import defs
-from socialflow_pipelines.defs.recommendations.assets import (
-    ASSETS as RECOMMENDATION_ASSETS,
-)
-from socialflow_pipelines.defs.recommendations.assets import (
-    _finish,
-    _own_items,
-    recommendation_checks,
-    recommendation_model,
-)
-from socialflow_pipelines.domains.recommendations.store import MODEL_NAME
+from socialflow_pipelines.defs.recommendations.assets import ASSETS as RECOMMENDATION_ASSETS
+from socialflow_pipelines.defs.recommendations.assets import recommendation_model
+from socialflow_pipelines.defs.recommendations.checks import recommendation_checks
+from socialflow_pipelines.domains.recommendations.records import RecommendationList, RecommendedItem
+from socialflow_pipelines.domains.recommendations.scoring import own_items, scored_lists
+from socialflow_pipelines.domains.recommendations.service import MODEL_NAME
 from socialflow_pipelines.ml.recommendations import Recommendations
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
-from tests.assets.test_recommendation_assets import seed_world as seed_recommendation_world
+from tests.defs.recommendations.world import seed_world as seed_recommendation_world
 
 
 def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
@@ -41,43 +40,61 @@ ITEM_IDS = np.array([100, 101, 102, 103], np.int64)
 CREATORS = np.array([10, 11, 11, 12], np.int64)  # user 10 created item 100, user 11 items 101-102
 
 
-def finished(items: list[list[int]]) -> tuple[pl.DataFrame, int]:
-    """(frame, excluded hits) as the hourly scorer finishes a content type; `items` are columns."""
+def finished(items: list[list[int]]) -> tuple[list[RecommendationList], int]:
+    """(lists, excluded hits) as the hourly scorer finishes a content type; `items` are columns."""
     picked = np.array(items, np.int64)
     scores = np.where(picked >= 0, 1.0 - np.arange(picked.shape[1]) / 10, 0.0).astype(np.float32)
     recs = Recommendations(picked, scores, {"trending": scores})
-    frame, _coverage, hits = _finish(recs, USERS, ITEM_IDS, _own_items(USERS, CREATORS))
-    return frame, hits
+    scored = scored_lists(
+        recs,
+        USERS,
+        ITEM_IDS,
+        own_items(USERS, CREATORS),
+        content_type="post",
+        model_version="v1",
+        generated_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    return scored.lists, scored.excluded_hits
+
+
+def edited(
+    lists: list[RecommendationList], user_id: int, change: Callable[[tuple[RecommendedItem, ...]], tuple]
+) -> list[RecommendationList]:
+    """`lists` with `change` applied to the items of `user_id`'s list, as a broken run would leave them."""
+    return [
+        replace(found, items=change(found.items)) if found.user_id == user_id else found for found in lists
+    ]
+
+
+def ranks_of(lists: list[RecommendationList], user_id: int) -> list[int]:
+    return sorted(item.rank for found in lists if found.user_id == user_id for item in found.items)
 
 
 def test_recommendation_checks_fail_on_an_own_item_and_on_a_rank_gap() -> None:
-    frame, hits = finished([[1, 3, -1], [0, 3, -1]])
-    passing = by_name(recommendation_checks({"post": frame}, hits))
+    lists, hits = finished([[1, 3, -1], [0, 3, -1]])
+    passing = by_name(recommendation_checks({"post": lists}, hits))
     assert passing["no_excluded_items"].passed and passing["ranks_contiguous"].passed
 
     # User 10's list holds item 100, which user 10 created.
-    frame, hits = finished([[3, 0, 1], [0, 3, -1]])
-    failing = by_name(recommendation_checks({"post": frame}, hits))
+    lists, hits = finished([[3, 0, 1], [0, 3, -1]])
+    failing = by_name(recommendation_checks({"post": lists}, hits))
     assert failing["no_excluded_items"].passed is False
     assert meta(failing["no_excluded_items"]) == {"own_consumed_or_rejected_recommended": 1}
     assert failing["ranks_contiguous"].passed
 
     # An item dropped from user 10's list after ranking, without renumbering: ranks 1, 3.
-    frame, hits = finished([[1, 3, 2], [0, 3, -1]])
-    gapped = frame.filter(~((pl.col("user_id") == 10) & (pl.col("item_id") == 103)))
-    failing = by_name(recommendation_checks({"video": frame.head(0), "post": gapped}, hits))
+    lists, hits = finished([[1, 3, 2], [0, 3, -1]])
+    gapped = edited(lists, 10, lambda items: tuple(item for item in items if item.id != 103))
+    failing = by_name(recommendation_checks({"video": [], "post": gapped}, hits))
     assert failing["ranks_contiguous"].passed is False
     assert meta(failing["ranks_contiguous"]) == {"lists_with_gaps": 1, "lists": "post:10"}
     assert failing["no_excluded_items"].passed
-    assert sorted(gapped.filter(pl.col("user_id") == 10)["rank"].to_list()) == [1, 3]
+    assert ranks_of(gapped, 10) == [1, 3]
 
     # A duplicate rank hidden by a gap (1, 1, 3: lowest 1, highest 3 = the count) is caught too.
-    frame, hits = finished([[1, 3, 2], [0, 3, -1]])
-    doubled = frame.with_columns(
-        pl.when((pl.col("user_id") == 10) & (pl.col("rank") == 2))
-        .then(1)
-        .otherwise(pl.col("rank"))
-        .alias("rank")
+    lists, hits = finished([[1, 3, 2], [0, 3, -1]])
+    doubled = edited(
+        lists, 10, lambda items: tuple(replace(item, rank=1) if item.rank == 2 else item for item in items)
     )
     failing = by_name(recommendation_checks({"post": doubled}, hits))
     assert meta(failing["ranks_contiguous"]) == {"lists_with_gaps": 1, "lists": "post:10"}

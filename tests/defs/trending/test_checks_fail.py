@@ -11,10 +11,10 @@ from datetime import timedelta
 import dagster as dg
 import polars as pl
 
-from socialflow_pipelines.config import get_settings
-from socialflow_pipelines.defs.trending.assets import check_trending
+from socialflow_pipelines.config import Settings
+from socialflow_pipelines.defs.trending.checks import check_trending
 from socialflow_pipelines.ml.trending import WINDOW_HOURS, aggregate_hourly, compute_trending, top_per_window
-from tests.assets.test_content_assets import NOW
+from tests.defs.trending.world import NOW
 
 
 def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
@@ -49,7 +49,7 @@ def scored_world(keep_top: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
         orient="row",
     )
     hourly = aggregate_hourly(events)
-    scores = compute_trending(hourly, NOW, get_settings().engagement_weights)
+    scores = compute_trending(hourly, NOW, Settings().engagement_weights)
     return top_per_window(scores, keep_top), hourly
 
 
@@ -98,7 +98,3 @@ def test_row_counts_sane_fails_on_a_list_longer_than_keep_top_and_on_no_rows_des
 
     empty = by_name(check_trending(kept.clear(), hourly, keep_top=10))["row_counts_sane"]
     assert empty.passed is False and meta(empty)["rows"] == 0
-
-
-# --------------------------------------------------------------------------------------------
-# moderation_results: scores_in_unit_interval, every_item_moderated (moderation_checks)

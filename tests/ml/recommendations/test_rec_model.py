@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from socialflow_demo.samples import planted_interactions
 from socialflow_pipelines.ml.recommendations import (
     HybridRecommender,
     build_interactions,
     evaluate_ranking,
     top_k,
 )
-from socialflow_pipelines.ml.recommendations.synthetic import planted_interactions
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from socialflow_pipelines.config import get_settings
+from socialflow_pipelines.config import Settings
 from socialflow_pipelines.platform.db.engine import make_engine
 from socialflow_pipelines.platform.db.schema import ML_SCHEMA, metadata
 
@@ -12,7 +12,7 @@ config = context.config
 
 
 def run_migrations_online() -> None:
-    url = config.attributes.get("url") or get_settings().database_url
+    url = config.attributes.get("url") or Settings().database_url
     engine = make_engine(url)
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -1,0 +1,61 @@
+"""What the commands share: the error exit, the guard for the optional socialflow_demo, and the
+progress-bar run of `materialize_everything`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import typer
+from tqdm import tqdm
+
+DEMO_INSTALL = 'pip install -e ".[demo]" -e ./demo'
+
+
+def fail(message: str) -> typer.Exit:
+    """Print `message` as an error; the caller raises the returned exit (status 2)."""
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    return typer.Exit(code=2)
+
+
+@contextmanager
+def needs_demo(command: str) -> Iterator[None]:
+    """Around the imports of socialflow_demo: the synthetic world is a separate distribution (the
+    production install has none), so its absence is a usage error that names the install command."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "socialflow_demo":
+            raise
+        raise fail(
+            f"`socialflow {command}` needs socialflow_demo (the synthetic world), which is not installed:"
+            f" from the repository root, `{DEMO_INSTALL}` (`make install` does it)"
+        ) from exc
+
+
+def materialize_with_progress(start: datetime, end: datetime) -> None:
+    """Every asset with one progress bar, then a line per step (details are in the Dagster UI)."""
+    from socialflow_pipelines.cli.materialize import materialize_everything, materialize_steps
+    from socialflow_pipelines.platform.instance import get_instance
+
+    with tqdm(total=len(materialize_steps()) + 1, desc="materializing", unit="step") as bar:
+        begun: list[str] = []
+
+        def on_step(names: str) -> None:
+            if begun:
+                bar.update(1)
+            begun.append(names)
+            bar.set_postfix_str(names[:60])
+
+        try:
+            outcomes = materialize_everything(get_instance(), start, end, on_step=on_step)
+        except RuntimeError as exc:
+            raise fail(str(exc)) from exc
+        bar.update(bar.total - bar.n)
+        bar.set_postfix_str("done")
+    for outcome in outcomes:
+        checks = f"{outcome.checks_passed} checks passed" if outcome.checks_passed else "no checks"
+        if outcome.checks_failed:
+            checks += f", FAILED: {', '.join(outcome.checks_failed)}"
+        typer.echo(f"  {outcome.seconds:6.1f} s  {outcome.names}  ({checks})")

@@ -1,0 +1,1 @@
+"""Content analysis: features, embeddings and topics of every item (records, store, service)."""

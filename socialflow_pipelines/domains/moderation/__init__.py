@@ -1,0 +1,2 @@
+"""Moderation: items' decisions, the human reviews that override them, and the text models
+retrained from those reviews (records, store, runtime, service)."""

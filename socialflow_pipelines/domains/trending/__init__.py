@@ -1,0 +1,1 @@
+"""Trending: hourly engagement counts and the ranked lists per content type and window."""
