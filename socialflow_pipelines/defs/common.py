@@ -34,6 +34,22 @@ hourly_partitions = dg.HourlyPartitionsDefinition(start_date=f"{PARTITIONS_START
 daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_offset=1)
 
 
+# Every schedule ticks in UTC (the partitions' zone) and runs from the daemon's first tick on.
+SCHEDULE_DEFAULTS: dict[str, Any] = {
+    "execution_timezone": "UTC",
+    "default_status": dg.DefaultScheduleStatus.RUNNING,
+}
+
+
+def running_schedule(
+    name: str, job: dg.UnresolvedAssetJobDefinition, cron: str, description: str
+) -> dg.ScheduleDefinition:
+    """A plain cron schedule of `job` with the platform's defaults."""
+    return dg.ScheduleDefinition(
+        name=name, job=job, cron_schedule=cron, description=description, **SCHEDULE_DEFAULTS
+    )
+
+
 def markdown_table(frame: pl.DataFrame, limit: int = 10) -> dg.MetadataValue:
     """A preview a person can read in the UI."""
     head = frame.head(limit)

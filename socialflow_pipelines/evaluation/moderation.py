@@ -14,6 +14,7 @@ is published). With one, the same `TextClassifier` family is trained on it first
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -122,41 +123,6 @@ def evaluate(
     }
 
 
-def evaluate_spam(
-    test: Path,
-    train: Path | None = None,
-    *,
-    model_dir: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
-    return evaluate("spam", test, train, model_dir=model_dir, progress=progress, seed=seed)
-
-
-def evaluate_toxicity(
-    test: Path,
-    train: Path | None = None,
-    *,
-    model_dir: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
-    return evaluate("toxicity", test, train, model_dir=model_dir, progress=progress, seed=seed)
-
-
-def evaluate_hate_speech(
-    test: Path,
-    train: Path | None = None,
-    *,
-    model_dir: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
-    return evaluate("hate_speech", test, train, model_dir=model_dir, progress=progress, seed=seed)
-
-
 EVAL_TASKS: dict[str, Callable[..., dict[str, Any]]] = {
-    "spam": evaluate_spam,
-    "toxicity": evaluate_toxicity,
-    "hate_speech": evaluate_hate_speech,
+    label: functools.partial(evaluate, label) for label in ("spam", "toxicity", "hate_speech")
 }

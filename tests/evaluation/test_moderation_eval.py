@@ -13,9 +13,6 @@ import pytest
 from socialflow_pipelines.evaluation.datafiles import DataFileError
 from socialflow_pipelines.evaluation.moderation import (
     EVAL_TASKS,
-    evaluate_hate_speech,
-    evaluate_spam,
-    evaluate_toxicity,
     label_parser,
     train_text_model,
 )
@@ -90,14 +87,14 @@ def test_words_of_another_task_are_refused() -> None:
 def test_unknown_label_is_reported_with_its_line(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "bad.csv", [("hello", "ham"), ("win now", "spam"), ("what", "maybe")])
     with pytest.raises(DataFileError, match=r"bad\.csv:4: bad label 'maybe'"):
-        evaluate_spam(path, path)
+        EVAL_TASKS["spam"](path, path)
 
 
 def test_malformed_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "broken.csv"
     path.write_text('text,label\nhello,ham\n"unterminated,spam\n', encoding="utf-8")
     with pytest.raises(DataFileError, match=r"broken\.csv:3"):
-        evaluate_spam(path, path)
+        EVAL_TASKS["spam"](path, path)
 
 
 def test_other_columns_are_ignored_and_training_on_the_fly_beats_chance(tmp_path: Path) -> None:
@@ -106,7 +103,7 @@ def test_other_columns_are_ignored_and_training_on_the_fly_beats_chance(tmp_path
     )
     test = write_csv(tmp_path / "test.csv", sms_like(90, 2))
     seen: list[tuple[int, int]] = []
-    result = evaluate_spam(
+    result = EVAL_TASKS["spam"](
         test, train, model_dir=tmp_path / "models", progress=lambda d, t: seen.append((d, t))
     )
     assert set(result) >= METRICS
@@ -127,7 +124,7 @@ def test_without_training_judges_the_published_model(tmp_path: Path) -> None:
     version = registry.save("spam_model", model, metrics=metrics, params=model.describe())
     registry.publish("spam_model", version.version)
     test = write_csv(tmp_path / "test.csv", sms_like(60, 4))
-    result = evaluate_spam(test, model_dir=tmp_path / "models")
+    result = EVAL_TASKS["spam"](test, model_dir=tmp_path / "models")
     assert result["model"] == "spam_model" and result["version"] == version.version
     assert result["accuracy"] > 0.8
 
@@ -135,7 +132,7 @@ def test_without_training_judges_the_published_model(tmp_path: Path) -> None:
 def test_without_a_published_model_the_user_is_told_to_train(tmp_path: Path) -> None:
     test = write_csv(tmp_path / "test.csv", [("you are hateful", "hate"), ("nice day", "neither")])
     with pytest.raises(ModelNotFoundError, match="socialflow train hate_speech"):
-        evaluate_hate_speech(test, model_dir=tmp_path / "models")
+        EVAL_TASKS["hate_speech"](test, model_dir=tmp_path / "models")
 
 
 def test_toxicity_falls_back_to_alt_profanity_check(tmp_path: Path) -> None:
@@ -145,7 +142,7 @@ def test_toxicity_falls_back_to_alt_profanity_check(tmp_path: Path) -> None:
         ("what a lovely morning at the park", "neither"),
         ("thanks for the help with my homework", "not"),
     ]
-    result = evaluate_toxicity(write_csv(tmp_path / "tox.csv", rows), model_dir=tmp_path / "models")
+    result = EVAL_TASKS["toxicity"](write_csv(tmp_path / "tox.csv", rows), model_dir=tmp_path / "models")
     assert result["model"] == "alt-profanity-check"
     assert result["accuracy"] == 1.0 and result["roc_auc"] == 1.0
 

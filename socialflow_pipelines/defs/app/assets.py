@@ -5,10 +5,9 @@ newest id as its data version, so the UI shows when the backend last wrote to it
 from collections.abc import Iterator
 
 import dagster as dg
-import sqlalchemy as sa
 
 from socialflow_pipelines.defs.resources import DatabaseResource
-from socialflow_pipelines.platform.db import schema
+from socialflow_pipelines.domains.catalog import store
 
 APP_TABLES = {
     "users": "Accounts (id, username, language, is_admin).",
@@ -29,13 +28,9 @@ app_table_specs = [
 @dg.multi_observable_source_asset(specs=app_table_specs, name="app_tables", group_name="app")
 def app_tables(database: DatabaseResource) -> Iterator[dg.ObserveResult]:
     """Row count and newest row per table, one cheap query each."""
-    with database.database.engine.connect() as conn:
-        for name in APP_TABLES:
-            table = schema.metadata.tables[name]
-            newest = table.c.id if "id" in table.c else table.c.created_at
-            rows, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(newest))).one()
-            yield dg.ObserveResult(
-                asset_key=name,
-                data_version=dg.DataVersion(f"{rows}:{latest}"),
-                metadata={"rows": int(rows), "newest": str(latest)},
-            )
+    for name, (rows, newest) in store.table_versions(database.database, list(APP_TABLES)).items():
+        yield dg.ObserveResult(
+            asset_key=name,
+            data_version=dg.DataVersion(f"{rows}:{newest}"),
+            metadata={"rows": rows, "newest": str(newest)},
+        )

@@ -6,7 +6,12 @@ from datetime import date, timedelta
 
 import dagster as dg
 
-from socialflow_pipelines.defs.common import PARTITIONS_START, daily_partitions
+from socialflow_pipelines.defs.common import (
+    PARTITIONS_START,
+    SCHEDULE_DEFAULTS,
+    daily_partitions,
+    running_schedule,
+)
 from socialflow_pipelines.defs.content.assets import content_analysis, content_topics, topic_model
 from socialflow_pipelines.defs.content.config import TopicModelConfig
 
@@ -21,13 +26,11 @@ topic_model_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(topic_model),
     description="Rediscover the topics of recent content and publish them.",
 )
-topic_model_daily = dg.ScheduleDefinition(
-    name="topic_model_daily",
-    job=topic_model_job,
-    cron_schedule="30 2 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Daily at 02:30: rediscover the topics of the last days' content and publish them.",
+topic_model_daily = running_schedule(
+    "topic_model_daily",
+    topic_model_job,
+    "30 2 * * *",
+    "Daily at 02:30: rediscover the topics of the last days' content and publish them.",
 )
 content_topics_job = dg.define_asset_job(
     "content_topics_job",
@@ -40,8 +43,7 @@ content_topics_job = dg.define_asset_job(
 @dg.schedule(
     job=content_topics_job,
     cron_schedule="45 2 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    **SCHEDULE_DEFAULTS,
     description="Daily at 02:45, after topic_model: re-label the items of the model's lookback days.",
 )
 def content_topics_daily(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from socialflow_pipelines.defs.common import daily_partitions
+from socialflow_pipelines.defs.common import daily_partitions, running_schedule
 from socialflow_pipelines.defs.moderation.assets import MODEL_ASSETS, moderation_results
 
 moderation_job = dg.define_asset_job(
@@ -19,13 +19,11 @@ moderation_models_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(*MODEL_ASSETS),
     description="Retrain the moderation text models from the human reviews.",
 )
-retrain_moderation_models_daily = dg.ScheduleDefinition(
-    name="retrain_moderation_models_daily",
-    job=moderation_models_job,
-    cron_schedule="0 3 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Daily at 03:00: retrain the text models from human reviews; publish if not worse.",
+retrain_moderation_models_daily = running_schedule(
+    "retrain_moderation_models_daily",
+    moderation_models_job,
+    "0 3 * * *",
+    "Daily at 03:00: retrain the text models from human reviews; publish if not worse.",
 )
 
 jobs = [moderation_job, moderation_models_job]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from socialflow_pipelines.defs.common import running_schedule
 from socialflow_pipelines.defs.recommendations.assets import (
     interaction_matrix,
     recommendation_model,
@@ -20,22 +21,18 @@ recommendations_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(recommendations),
     description="Score every active user and publish to the results store and Redis.",
 )
-recommendation_model_daily = dg.ScheduleDefinition(
-    name="recommendation_model_daily",
-    job=recommendation_model_job,
-    cron_schedule="0 3 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Daily at 03:00: rebuild the interactions, retrain the model; publish if not worse.",
+recommendation_model_daily = running_schedule(
+    "recommendation_model_daily",
+    recommendation_model_job,
+    "0 3 * * *",
+    "Daily at 03:00: rebuild the interactions, retrain the model; publish if not worse.",
 )
 # The seed refreshes recommendations hourly; at :20, after the :15 trending refresh.
-recommendations_hourly = dg.ScheduleDefinition(
-    name="recommendations_hourly",
-    job=recommendations_job,
-    cron_schedule="20 * * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Hourly at :20: top recommendations for every active user, to the store and Redis.",
+recommendations_hourly = running_schedule(
+    "recommendations_hourly",
+    recommendations_job,
+    "20 * * * *",
+    "Hourly at :20: top recommendations for every active user, to the store and Redis.",
 )
 
 jobs = [recommendation_model_job, recommendations_job]

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import dagster as dg
 
-from socialflow_pipelines.defs.common import LOCATION_SETTINGS, PARTITIONS_START
+from socialflow_pipelines.defs.common import LOCATION_SETTINGS, PARTITIONS_START, SCHEDULE_DEFAULTS
 from socialflow_pipelines.defs.trending.assets import engagement_hourly, trending_scores
 
 # Every 15 minutes: fold the hour in progress into engagement_hourly, then rescore trending.
@@ -20,8 +20,7 @@ trending_refresh_job = dg.define_asset_job(
 @dg.schedule(
     job=trending_refresh_job,
     cron_schedule=LOCATION_SETTINGS.trending_refresh_cron,
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    **SCHEDULE_DEFAULTS,
     description="Every 15 minutes: fold the hour in progress into engagement_hourly, then rescore trending.",
 )
 def trending_every_15_minutes(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
@@ -48,8 +47,7 @@ engagement_hourly_job = dg.define_asset_job(
 @dg.schedule(
     job=engagement_hourly_job,
     cron_schedule="5 * * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    **SCHEDULE_DEFAULTS,
     description="At :05, recount the hour that just closed (05:05 closes 04:00-05:00).",
 )
 def close_previous_hour(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:

@@ -1,5 +1,5 @@
-"""Reads of the app's content tables (posts, comments, videos and their captions): the items every
-domain scores. Nothing here writes; the backend owns these tables."""
+"""Reads of the app's tables (posts, comments, videos and their captions, and each table's version):
+the items every domain scores. Nothing here writes; the backend owns these tables."""
 
 from __future__ import annotations
 
@@ -161,6 +161,19 @@ def items_after(
             )
             for row in conn.execute(query)
         ]
+
+
+def table_versions(database: Database, names: Sequence[str]) -> dict[str, tuple[int, Any]]:
+    """Row count and newest row (highest id, else latest created_at) of each app table: what
+    changes whenever the backend writes to it."""
+    versions: dict[str, tuple[int, Any]] = {}
+    with database.engine.connect() as conn:
+        for name in names:
+            table = schema.metadata.tables[name]
+            newest = table.c.id if "id" in table.c else table.c.created_at
+            rows, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(newest))).one()
+            versions[name] = (int(rows), latest)
+    return versions
 
 
 def item_owner(database: Database, content_type: str, content_id: int) -> int | None:

@@ -21,6 +21,7 @@ from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.model_store import ModelStore
 from tests.defs.content.world import DAY, FIRST_DAY, SECOND_DAY, decoded, rows, seed
+from tests.defs.ranges import partition_range
 
 
 def published_topic_model() -> str | None:
@@ -34,10 +35,7 @@ def analyse_days(run_config: dict | None = None, instance: dg.DagsterInstance | 
         resources=defs.resources,
         instance=instance,
         run_config=run_config,
-        tags={
-            "dagster/asset_partition_range_start": FIRST_DAY.strftime(DAY),
-            "dagster/asset_partition_range_end": SECOND_DAY.strftime(DAY),
-        },
+        tags=partition_range(FIRST_DAY.strftime(DAY), SECOND_DAY.strftime(DAY)),
     )
 
 
@@ -126,10 +124,7 @@ def label_topics() -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [content_topics],
         resources=defs.resources,
-        tags={
-            "dagster/asset_partition_range_start": FIRST_DAY.strftime(DAY),
-            "dagster/asset_partition_range_end": SECOND_DAY.strftime(DAY),
-        },
+        tags=partition_range(FIRST_DAY.strftime(DAY), SECOND_DAY.strftime(DAY)),
     )
 
 

@@ -1,8 +1,4 @@
-"""content_features' and content_embeddings' checks shown failing on bad rows and unanalysed items.
-
-Part of showing every asset check failing once: the real asset runs where it is cheap, elsewhere
-the pure function that builds the check results gets the bad data a broken pipeline would hand it.
-"""
+"""content_features' and content_embeddings' checks shown failing on bad rows and unanalysed items."""
 
 from __future__ import annotations
 
@@ -19,17 +15,9 @@ from socialflow_pipelines.defs.content.checks import content_embedding_checks, c
 from socialflow_pipelines.domains.content import store as content_store
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
+from tests.defs.check_results import by_name, meta
 from tests.defs.content.world import DAY, SECOND_DAY
 from tests.defs.content.world import seed as seed_small_world
-
-
-def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
-    return {check.check_name: check for check in checks}
-
-
-def meta(check: dg.AssetCheckResult | dg.AssetCheckEvaluation) -> dict:
-    return {key: getattr(value, "value", value) for key, value in check.metadata.items()}
-
 
 MINILM = {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}
 DAYS = (SECOND_DAY.date(), (SECOND_DAY + timedelta(days=1)).date())

@@ -25,6 +25,7 @@ from socialflow_pipelines.defs.moderation.assets import (
 from socialflow_pipelines.ml.moderation import DECISIONS
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
+from tests.defs.ranges import partition_range
 
 NOW = datetime.now(UTC)
 DAY = "%Y-%m-%d"
@@ -41,10 +42,7 @@ def moderate_range(start: datetime, end: datetime) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         [moderation_results],
         resources=defs.resources,
-        tags={
-            "dagster/asset_partition_range_start": start.strftime(DAY),
-            "dagster/asset_partition_range_end": end.strftime(DAY),
-        },
+        tags=partition_range(start.strftime(DAY), end.strftime(DAY)),
     )
 
 

@@ -24,6 +24,7 @@ from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.db.migrate import upgrade
 from socialflow_pipelines.platform.model_store import ModelStore
+from tests.defs.ranges import partition_range
 
 EVERYDAY = (Path(__file__).parents[2] / "data" / "everyday_posts.txt").read_text().splitlines()
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # a fixed world: the figures below are its own
@@ -44,10 +45,7 @@ def moderated_world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Database,
     }
     instance = dg.DagsterInstance.ephemeral()
     assert dg.materialize(list(MODEL_ASSETS), resources=resources, instance=instance).success
-    tags = {
-        "dagster/asset_partition_range_start": (NOW - timedelta(days=14)).strftime("%Y-%m-%d"),
-        "dagster/asset_partition_range_end": NOW.strftime("%Y-%m-%d"),
-    }
+    tags = partition_range((NOW - timedelta(days=14)).strftime("%Y-%m-%d"), NOW.strftime("%Y-%m-%d"))
     assert dg.materialize([moderation_results], resources=resources, instance=instance, tags=tags).success
     yield db, ModerationRuntime(settings, ModelStore(settings.model_dir))
     db.dispose()

@@ -1,8 +1,4 @@
-"""moderation_results' checks shown failing on what the store holds (SQLite and Postgres).
-
-Part of showing every asset check failing once: the real asset runs where it is cheap, elsewhere
-the pure function that builds the check results gets the bad data a broken pipeline would hand it.
-"""
+"""moderation_results' checks shown failing on what the store holds (SQLite and Postgres)."""
 
 from __future__ import annotations
 
@@ -18,16 +14,10 @@ from socialflow_pipelines.domains.moderation import store as moderation_store
 from socialflow_pipelines.domains.moderation.store import read_results
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
+from tests.defs.check_results import by_name, meta
 from tests.defs.content.test_assets import DAY, FIRST_DAY, SECOND_DAY
 from tests.defs.content.test_assets import seed as seed_small_world
-
-
-def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
-    return {check.check_name: check for check in checks}
-
-
-def meta(check: dg.AssetCheckResult | dg.AssetCheckEvaluation) -> dict:
-    return {key: getattr(value, "value", value) for key, value in check.metadata.items()}
+from tests.defs.ranges import partition_range
 
 
 def test_moderation_checks_judge_the_stored_scores_and_the_unmoderated_count() -> None:
@@ -66,10 +56,7 @@ def moderate_both_days() -> dg.ExecuteInProcessResult:
     result = dg.materialize(
         [moderation_results],
         resources=defs.resources,
-        tags={
-            "dagster/asset_partition_range_start": FIRST_DAY.strftime(DAY),
-            "dagster/asset_partition_range_end": SECOND_DAY.strftime(DAY),
-        },
+        tags=partition_range(FIRST_DAY.strftime(DAY), SECOND_DAY.strftime(DAY)),
     )
     assert result.success  # a check, not the run, carries a finding
     return result

@@ -1,8 +1,4 @@
-"""recommendations' checks and recommendation_model's gate shown failing.
-
-Part of showing every asset check failing once: the real asset runs where it is cheap, elsewhere
-the pure function that builds the check results gets the bad data a broken pipeline would hand it.
-"""
+"""recommendations' checks and recommendation_model's gate shown failing."""
 
 from __future__ import annotations
 
@@ -24,16 +20,8 @@ from socialflow_pipelines.domains.recommendations.service import MODEL_NAME
 from socialflow_pipelines.ml.recommendations import Recommendations
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
+from tests.defs.check_results import by_name, meta
 from tests.defs.recommendations.world import seed_world as seed_recommendation_world
-
-
-def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
-    return {check.check_name: check for check in checks}
-
-
-def meta(check: dg.AssetCheckResult | dg.AssetCheckEvaluation) -> dict:
-    return {key: getattr(value, "value", value) for key, value in check.metadata.items()}
-
 
 USERS = [10, 11]
 ITEM_IDS = np.array([100, 101, 102, 103], np.int64)

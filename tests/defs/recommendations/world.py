@@ -5,7 +5,7 @@ they stored. The API tests use them too."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import polars as pl
@@ -19,7 +19,9 @@ from socialflow_pipelines.defs.resources import SettingsResource
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 
-NOW = datetime.now(UTC)
+# Recent (the assets weigh engagement against the real clock) but fixed within a day, so a world
+# and its rankings do not depend on the hour the tests run at.
+NOW = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
 FAST = {
     "ops": {
         "recommendation_model": {"config": {"num_threads": 1, "epochs": 20}},

@@ -1,29 +1,16 @@
-"""trending_scores' checks shown failing: scores_finite, every_window_present, row_counts_sane.
-
-Part of showing every asset check failing once: the real asset runs where it is cheap, elsewhere
-the pure function that builds the check results gets the bad data a broken pipeline would hand it.
-"""
+"""trending_scores' checks shown failing: scores_finite, every_window_present, row_counts_sane."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import dagster as dg
 import polars as pl
 
 from socialflow_pipelines.config import Settings
 from socialflow_pipelines.defs.trending.checks import check_trending
 from socialflow_pipelines.ml.trending import WINDOW_HOURS, aggregate_hourly, compute_trending, top_per_window
+from tests.defs.check_results import by_name, meta
 from tests.defs.trending.world import NOW
-
-
-def by_name(checks) -> dict[str, dg.AssetCheckResult | dg.AssetCheckEvaluation]:
-    return {check.check_name: check for check in checks}
-
-
-def meta(check: dg.AssetCheckResult | dg.AssetCheckEvaluation) -> dict:
-    return {key: getattr(value, "value", value) for key, value in check.metadata.items()}
-
 
 # --------------------------------------------------------------------------------------------
 # trending_scores: scores_finite, every_window_present, row_counts_sane (check_trending)

@@ -13,6 +13,7 @@ from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.trending.assets import engagement_hourly
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
+from tests.defs.ranges import partition_range
 
 NOW = datetime.now(UTC)
 
@@ -42,10 +43,7 @@ def materialize_range(start: datetime, end: datetime) -> dg.ExecuteInProcessResu
     return dg.materialize(
         [engagement_hourly],
         resources=defs.resources,
-        tags={
-            "dagster/asset_partition_range_start": start.strftime(fmt),
-            "dagster/asset_partition_range_end": end.strftime(fmt),
-        },
+        tags=partition_range(start.strftime(fmt), end.strftime(fmt)),
     )
 
 
