@@ -21,7 +21,7 @@ from socialflow_pipelines.platform.db.engine import Database
 
 # Recent (the assets weigh engagement against the real clock) but fixed within a day, so a world
 # and its rankings do not depend on the hour the tests run at.
-NOW = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
+NOW = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(days=1)
 FAST = {
     "ops": {
         "recommendation_model": {"config": {"num_threads": 1, "epochs": 20}},
