@@ -55,7 +55,8 @@ def materialize_with_progress(start: datetime, end: datetime) -> None:
         bar.update(bar.total - bar.n)
         bar.set_postfix_str("done")
     for outcome in outcomes:
-        checks = f"{outcome.checks_passed} checks passed" if outcome.checks_passed else "no checks"
+        passed = outcome.checks_passed
+        checks = f"{passed} check{'s' * (passed != 1)} passed" if passed else "no checks"
         if outcome.checks_failed:
             checks += f", FAILED: {', '.join(outcome.checks_failed)}"
         typer.echo(f"  {outcome.seconds:6.1f} s  {outcome.names}  ({checks})")
