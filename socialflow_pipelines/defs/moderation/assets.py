@@ -125,7 +125,7 @@ def moderation_results(
     """
     current = settings.get()
     run = service.moderate(current, database.database, model_store.store, config.scope(context), utc_now())
-    cached = redis.publish(run.cache_entries(), current.model_cache_ttl, "moderation results")
+    cached = redis.publish(run.cache_items(), current.model_cache_ttl, "moderation results")
     records = run.records
     context.log.info(f"moderated {len(records)} items ({run.scope}); redis: {cached}")
     return dg.MaterializeResult(

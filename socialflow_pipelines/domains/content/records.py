@@ -16,6 +16,7 @@ from socialflow_pipelines.domains.catalog.records import ContentItem
 from socialflow_pipelines.ml.content import ContentAnalysis, TopicModel, vector_from_bytes, vector_to_bytes
 from socialflow_pipelines.ml.content.sentiment import VADER_METHOD, unsupported_reason
 from socialflow_pipelines.ml.content.topics import TopicAssignment
+from socialflow_pipelines.platform.db.engine import decoded_json
 from socialflow_pipelines.platform.time import utc
 
 JSON_COLUMNS = ("tags", "categories", "topics", "entities")
@@ -124,7 +125,7 @@ class ContentFeatures:
                 "method": VADER_METHOD if score is not None and reason is None else None,
                 "reason": reason,
             },
-            **{name: _json_value(row[name]) for name in JSON_COLUMNS},
+            **{name: decoded_json(row[name]) for name in JSON_COLUMNS},
             embedding_model=row["model"],
             analyzed_at=utc(row["analyzed_at"]),
         )
@@ -196,8 +197,3 @@ class TopicRecord:
             "top_terms": json.dumps(self.top_terms),
             "size": self.size,
         }
-
-
-def _json_value(value: Any) -> Any:
-    """Postgres' JSON columns come back decoded, SQLite's as text."""
-    return json.loads(value) if isinstance(value, str) else value

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from socialflow_pipelines.domains.content.records import ContentEmbedding, ContentFeatures, TopicRecord
 from socialflow_pipelines.platform.db import schema
-from socialflow_pipelines.platform.db.engine import Database, select_in_chunks
+from socialflow_pipelines.platform.db.engine import Database, decoded_json, select_in_chunks
 
 Days = tuple[date, date]
 KEY_COLUMNS = ["content_type", "content_id"]
@@ -205,5 +205,5 @@ def count_stale_topics(db: Database, days: Days, version: str) -> int:
 
 
 def _json_list(value: Any) -> list[dict[str, Any]]:
-    parsed = json.loads(value) if isinstance(value, str) else value
+    parsed = decoded_json(value)
     return list(parsed) if isinstance(parsed, list) else []

@@ -11,6 +11,7 @@ from typing import Any
 
 from socialflow_pipelines.domains.catalog.records import ContentItem
 from socialflow_pipelines.ml.moderation import APPROVED, ModerationResult
+from socialflow_pipelines.platform.db.engine import decoded_json
 from socialflow_pipelines.platform.time import utc
 
 
@@ -98,7 +99,7 @@ class ModerationRecord:
             model_versions=json_object(row["model_versions"]),
             signals=signals,
             decision=row["decision"],
-            flags=list(_json_value(row["flags"])),
+            flags=list(decoded_json(row["flags"])),
             human_reviewed=bool(row["human_reviewed"]),
             moderated_at=utc(row["moderated_at"]),
             reason=str(signals.get("reason", "")),
@@ -160,9 +161,5 @@ class ModerationRecord:
 
 def json_object(value: Any) -> dict[str, Any]:
     """A JSON column as a dict: SQLite hands back text, Postgres the decoded value."""
-    parsed = _json_value(value)
+    parsed = decoded_json(value)
     return dict(parsed) if isinstance(parsed, Mapping) else {}
-
-
-def _json_value(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value

@@ -49,7 +49,7 @@ class ModerationRun:
     unmoderated: int  # items in scope without a result row, after the write
     models: dict[str, str]  # the model behind each label, or why there is none
 
-    def cache_entries(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def cache_items(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """`moderation:{type}:{id}` with the API's payload, per item."""
         for record in self.records:
             yield moderation_key(record.content_type, record.content_id), record.payload()

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from socialflow_pipelines.platform.db.engine import decoded_json
 from socialflow_pipelines.platform.time import utc
 
 # The `ml.recommendations` columns as the hourly job writes them (sources as JSON text).
@@ -125,5 +126,5 @@ def rows_frame(lists: Iterable[RecommendationList]) -> pl.DataFrame:
 
 
 def _sources(value: str | Mapping[str, float]) -> dict[str, float]:
-    parsed = json.loads(value) if isinstance(value, str) else value
+    parsed = decoded_json(value)
     return {name: float(share) for name, share in parsed.items()}

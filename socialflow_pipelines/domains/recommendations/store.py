@@ -7,7 +7,6 @@ Items of both kinds live in one model, so an item is named `"{content_type}:{con
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -20,7 +19,7 @@ import sqlalchemy as sa
 from socialflow_pipelines.domains.recommendations.records import RecommendationList, rows_frame
 from socialflow_pipelines.ml.content import vector_from_bytes
 from socialflow_pipelines.platform.db import schema
-from socialflow_pipelines.platform.db.engine import Database, select_in_chunks
+from socialflow_pipelines.platform.db.engine import Database, decoded_json, select_in_chunks
 
 ITEM_CONTENT_TYPES = ("video", "post")
 # A feature seen on one item only teaches the model nothing it could transfer to another item.
@@ -106,7 +105,7 @@ def read_item_features(db: Database) -> dict[str, dict[str, float]]:
 
 
 def _json(value: Any) -> list:
-    parsed = json.loads(value) if isinstance(value, str) else value
+    parsed = decoded_json(value)
     return list(parsed or [])
 
 

@@ -269,6 +269,11 @@ def _executemany_sqlite(connection: Connection, table: sa.Table, frame: pl.DataF
     cursor.close()
 
 
+def decoded_json(value: Any) -> Any:
+    """A JSON column's value as read back: Postgres hands it decoded, SQLite as its JSON text."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _json_text(value: Any) -> str:
     if isinstance(value, pl.Series):
         value = value.to_list()
