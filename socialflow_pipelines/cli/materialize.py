@@ -145,11 +145,15 @@ def materialize_everything(
 
 
 def _observe(instance: dg.DagsterInstance) -> bool:
-    """One run observing every observable source asset (the app tables' data versions)."""
-    sources = observable_assets()
-    job = dg.define_asset_job("observe_source_assets", selection=dg.AssetSelection.assets(*sources))
-    location = dg.Definitions(assets=sources, jobs=[job])
-    result = location.resolve_job_def(job.name).execute_in_process(
+    """Observe every observable source asset (the app tables' data versions) with the code
+    location's own job for them, so the run shows in the UI as the schedule's runs do."""
+    graph = defs.resolve_asset_graph()
+    sources = {key for assets_def in observable_assets() for key in assets_def.keys}
+    selections = {job.name: getattr(job, "selection", None) for job in defs.jobs or ()}
+    name = next((n for n, s in selections.items() if s is not None and s.resolve(graph) == sources), None)
+    if name is None:
+        raise RuntimeError("no job of the code location observes exactly the source assets")
+    result = defs.resolve_job_def(name).execute_in_process(
         instance=instance, run_config=QUIET_RUN_CONFIG, raise_on_error=False
     )
     return result.success

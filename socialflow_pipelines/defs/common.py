@@ -8,7 +8,7 @@ modules); everything an asset computes with reaches it through the `settings` re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import polars as pl
@@ -17,6 +17,9 @@ from pydantic import Field
 from socialflow_pipelines.config import Settings
 from socialflow_pipelines.domains.catalog.scope import ItemScope
 from socialflow_pipelines.platform.model_store import Publication
+
+if TYPE_CHECKING:  # what define_asset_job returns; Dagster does not export the name
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 LOCATION_SETTINGS = Settings()
 
@@ -42,7 +45,7 @@ SCHEDULE_DEFAULTS: dict[str, Any] = {
 
 
 def running_schedule(
-    name: str, job: dg.UnresolvedAssetJobDefinition, cron: str, description: str
+    name: str, job: UnresolvedAssetJobDefinition, cron: str, description: str
 ) -> dg.ScheduleDefinition:
     """A plain cron schedule of `job` with the platform's defaults."""
     return dg.ScheduleDefinition(
