@@ -16,6 +16,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from socialflow_pipelines.platform.ids import IdType
+
 DEFAULT_HOME = Path(".socialflow")
 
 
@@ -29,6 +31,9 @@ class Settings(BaseSettings):
     redis_host: str | None = Field(default=None, validation_alias="REDIS_HOST")
     redis_port: int = Field(default=6379, validation_alias="REDIS_PORT")
     redis_db: int = Field(default=0, validation_alias="REDIS_DB")
+    # The kind of the backend's ids (users, items): the seed's UUIDs, or integers. Read when
+    # `socialflow migrate` creates the tables; running processes follow the tables (platform.ids).
+    id_type: IdType = Field(default="uuid", validation_alias="SOCIALFLOW_ID_TYPE")
     model_dir: Path = Field(default=DEFAULT_HOME / "models", validation_alias="SOCIALFLOW_MODEL_DIR")
 
     jwt_secret: SecretStr | None = Field(
@@ -36,6 +41,11 @@ class Settings(BaseSettings):
     )
     jwt_algorithm: str = Field(default="HS256", validation_alias="SOCIALFLOW_JWT_ALGORITHM")
     rate_limit: str = Field(default="100/minute", validation_alias="SOCIALFLOW_RATE_LIMIT")
+    # The API's bounds on its stores: a statement (or SQLite lock wait) and a connect to the
+    # database, a Redis call; after a failure the store is skipped for the breaker's cooldown.
+    api_db_timeout_s: float = Field(default=2.0, gt=0, validation_alias="SOCIALFLOW_API_DB_TIMEOUT_S")
+    api_redis_timeout_s: float = Field(default=0.25, gt=0, validation_alias="SOCIALFLOW_API_REDIS_TIMEOUT_S")
+    breaker_cooldown_s: float = Field(default=5.0, gt=0, validation_alias="SOCIALFLOW_BREAKER_COOLDOWN_S")
     # Load and warm the moderation and analysis models before the API answers, so the first
     # raw-text /analyze or /moderate does not pay seconds of model loading (`serve` turns it on).
     preload_models: bool = Field(default=False, validation_alias="SOCIALFLOW_PRELOAD_MODELS")
@@ -92,7 +102,8 @@ class Settings(BaseSettings):
     rec_trending_window: str = Field(default="24h", validation_alias="REC_TRENDING_WINDOW")
     rec_max_per_creator: int = Field(default=2, ge=1, validation_alias="REC_MAX_PER_CREATOR")
     rec_top_k: int = Field(default=100, ge=1, le=1000, validation_alias="REC_TOP_K")
-    rec_cache_ttl: int = Field(default=300, gt=0, validation_alias="REC_CACHE_TTL")
+    # Longer than the hourly publish, so a list is served from Redis all hour (a miss writes back).
+    rec_cache_ttl: int = Field(default=3900, gt=0, validation_alias="REC_CACHE_TTL")
 
     @field_validator("partitions_start")
     @classmethod

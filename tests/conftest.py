@@ -5,8 +5,13 @@ CI sets it, so CI never skips them silently."""
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 # Keep the seed's retry count but not its minutes of waiting: a failing step fails a test fast.
 os.environ.setdefault("SOCIALFLOW_RETRY_DELAY_S", "0")
@@ -84,3 +89,52 @@ def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield REDIS_TEST_URL
     client.flushdb()
     client.close()
+
+
+@dataclass
+class OwnRedis:
+    """A Redis server of the test's own, which it may freeze (SIGSTOP), kill or restart."""
+
+    url: str
+    process: subprocess.Popen
+
+    def wait_until_up(self) -> None:
+        client = redis.Redis.from_url(self.url, socket_timeout=0.5)
+        for _ in range(200):
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise RuntimeError("own redis-server did not start")
+
+
+def _start_redis(port: int) -> subprocess.Popen:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server binary not installed")
+    return subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    """Never the machine's own Redis: fault tests stop this one."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = OwnRedis(f"redis://127.0.0.1:{port}/0", _start_redis(port))
+    server.wait_until_up()
+    yield server
+    server.process.kill()
+    server.process.wait()
+
+
+def restart_redis(server: OwnRedis) -> None:
+    """Kill the server and start an empty one on the same port (Redis restarted without its data)."""
+    server.process.kill()
+    server.process.wait()
+    server.process = _start_redis(int(server.url.rsplit(":", 1)[1].split("/")[0]))
+    server.wait_until_up()

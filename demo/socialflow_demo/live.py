@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 
 from socialflow_demo.engagement import DECAY_SCALE_S, lomax_cdf, lomax_ppf
+from socialflow_demo.ids import world_with_backend_ids
 from socialflow_demo.population import (
     SECONDS_PER_DAY,
     Population,
@@ -24,9 +25,10 @@ class LiveGenerator:
     """Keeps a seeded world alive for `socialflow seed --live`: new items and their engagement.
 
     `config` must be the one the world was generated with (the same people are rebuilt from its
-    seed); `start_ids` holds the first free id per table (max id + 1) for videos, posts and
-    comments. Items created live get views with the same attention decay as the seeded ones;
-    older items get background views by id, as a platform's long tail does.
+    seed); `start_ids` holds the first free ordinal per table for videos, posts and comments
+    (`load.next_free_ids`); batches carry ids of `config.id_type` (`socialflow_demo.ids`). Items
+    created live get views with the same attention decay as the seeded ones; older items get
+    background views by id, as a platform's long tail does.
     """
 
     ITEM_SHARES = (("video", 0.1), ("post", 0.5), ("comment", 0.4))
@@ -135,7 +137,7 @@ class LiveGenerator:
         truth.append(comment_truth)
         tables["demo_ground_truth"] = pl.concat(truth)
         tables["engagement_events"] = pl.concat([self._views(start, end), comment_events]).sort("created_at")
-        return tables
+        return world_with_backend_ids(tables, self.config.id_type)
 
     def _take_ids(self, table: str, count: int) -> np.ndarray:
         first = self.next_id[table]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from socialflow_demo import vocabulary as vocab
+from socialflow_pipelines.platform.ids import IdType
 
 N_TOPICS = len(vocab.TOPICS)
 SECONDS_PER_DAY = 86_400.0
@@ -20,6 +21,9 @@ class WorldConfig:
     users: int = 2000
     days: int = 14
     seed: int = 0
+    # The kind of ids the tables carry: the database's (Database.id_type); None keeps the
+    # generator's own ordinals (1, 2, ...), for analysing the world itself.
+    id_type: IdType | None = "uuid"
     follows_per_user: float = 12.0
     videos_per_user: float = 0.25
     posts_per_user: float = 1.5

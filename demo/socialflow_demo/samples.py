@@ -18,6 +18,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from socialflow_demo import vocabulary as vocab
+from socialflow_demo.ids import with_backend_ids
 from socialflow_demo.tables import EVENT_TYPES
 
 # Share of each event type in the trending benchmark's stream: mostly views.
@@ -41,7 +42,7 @@ def engagement_events(
     """Zipf-popular items, events spread over `days`, a slice of items accelerating in the last hours.
 
     Columns as `ml.trending.aggregate_hourly` takes them (content_type, content_id, event_type,
-    created_at), categoricals where the app's values repeat.
+    created_at), categoricals where the app's values repeat, UUID item ids as the app's.
     """
     rng = np.random.default_rng(seed)
     popularity = zipf_popularity(n_items, 0.9)
@@ -50,7 +51,7 @@ def engagement_events(
     hot = item % 997 == 0  # ~0.1% of items accelerate: their events crowd into the last 6 hours
     age_s[hot] = rng.exponential(6 * 3600, size=int(hot.sum())).clip(0, days * 86_400)
     created = np.datetime64(now.replace(tzinfo=None), "us") - (age_s * 1e6).astype("timedelta64[us]")
-    return pl.DataFrame(
+    events = pl.DataFrame(
         {
             "content_type": pl.Series(np.where(item % 2 == 0, "video", "post"), dtype=pl.Categorical),
             "content_id": item.astype(np.int64),
@@ -60,6 +61,7 @@ def engagement_events(
             "created_at": pl.Series(created).dt.replace_time_zone("UTC"),
         }
     )
+    return with_backend_ids("engagement_events", events, "uuid")
 
 
 def _decorated(rng: random.Random, body: str, extras: tuple[str, ...]) -> str:

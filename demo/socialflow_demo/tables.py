@@ -14,7 +14,9 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 # engagement_events.event_type values; generators code them as indices into this tuple.
 EVENT_TYPES = ("view", "like", "comment", "share")
 
-# Column dtypes of the app tables in db/schema.py (engagement_events without the database's id).
+# Column dtypes of the app tables in db/schema.py (engagement_events without the database's id), as
+# the generators build them: id columns hold ordinals until `ids.with_backend_ids` makes them the
+# backend's ids (String).
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "users": {
         "id": pl.Int64(), "username": pl.String(), "display_name": pl.String(), "language": pl.String(),

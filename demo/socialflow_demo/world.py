@@ -32,6 +32,7 @@ import polars as pl
 
 from socialflow_demo import vocabulary as vocab
 from socialflow_demo.engagement import DECAY_SCALE_S, EngagementSampler, lomax_cdf, seasonal_times
+from socialflow_demo.ids import world_with_backend_ids
 from socialflow_demo.population import (
     N_TOPICS,
     SECONDS_PER_DAY,
@@ -360,9 +361,10 @@ def _top_up(rng: np.random.Generator, eligible: np.ndarray, count: int) -> np.nd
 def generate_world(
     config: WorldConfig, *, now: datetime, progress: Progress | None = None
 ) -> dict[str, pl.DataFrame]:
-    """The whole demo world up to `now`: one frame per app table (see SCHEMAS), ids from 1.
+    """The whole demo world up to `now`: one frame per app table (SCHEMAS, with backend ids of
+    `config.id_type` in the id columns: `socialflow_demo.ids`).
 
     `progress(stage, step, steps)` is called after each of the six stages.
     """
     tables = WorldBuilder(config, now, progress).build()
-    return {name: tables[name] for name in SCHEMAS}
+    return world_with_backend_ids({name: tables[name] for name in SCHEMAS}, config.id_type)

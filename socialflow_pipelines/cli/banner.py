@@ -15,22 +15,24 @@ from socialflow_pipelines.serving.auth import issue_token
 
 @dataclass(frozen=True)
 class DemoAccounts:
-    admin_id: int
-    user_id: int
-    owner_id: int
-    owned_post_id: int
+    admin_id: str
+    user_id: str
+    owner_id: str
+    owned_post_id: str
 
 
 def demo_accounts(world: dict[str, pl.DataFrame]) -> DemoAccounts:
     """The first admin; the most active plain user (recommendations have most to say about them);
     the author of the newest post (a content owner, who may ask for its analysis)."""
     users, posts = world["users"], world["posts"]
-    admin_id = int(users.filter(pl.col("is_admin"))["id"].min())  # type: ignore[arg-type]
+    admin_id = str(users.filter(pl.col("is_admin"))["id"].min())
     plain = users.filter(~pl.col("is_admin"))["id"]
     events = world["engagement_events"].filter(pl.col("user_id").is_in(plain))
-    user_id = int(events.group_by("user_id").len().sort("len", descending=True)["user_id"][0])
+    user_id = str(
+        events.group_by("user_id").len().sort(["len", "user_id"], descending=[True, False])["user_id"][0]
+    )
     newest = posts.filter(pl.col("user_id").is_in(plain)).sort("created_at").tail(1)
-    return DemoAccounts(admin_id, user_id, int(newest["user_id"][0]), int(newest["id"][0]))
+    return DemoAccounts(admin_id, user_id, str(newest["user_id"][0]), str(newest["id"][0]))
 
 
 def demo_banner(
@@ -64,7 +66,7 @@ def demo_banner(
             f"curl -H \"Authorization: Bearer $USER_TOKEN\" '{ml}/trending?content_type=video'",
             f"curl -H \"Authorization: Bearer $USER_TOKEN\" '{ml}/recommendations?content_type=video'",
             "curl -H \"Authorization: Bearer $OWNER_TOKEN\" -H 'Content-Type: application/json' \\",
-            f'  -d \'{{"content_type": "post", "content_id": {accounts.owned_post_id}}}\' {ml}/analyze',
+            f'  -d \'{{"content_type": "post", "content_id": "{accounts.owned_post_id}"}}\' {ml}/analyze',
             "curl -H \"Authorization: Bearer $ADMIN_TOKEN\" -H 'Content-Type: application/json' \\",
             f'  -d \'{{"text": "WIN a FREE iPhone!!! click http://bit.ly/xyz now"}}\' {ml}/moderate',
             "",

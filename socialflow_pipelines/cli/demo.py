@@ -44,9 +44,9 @@ def seed(
     from socialflow_pipelines.platform.db.migrate import upgrade
 
     settings = Settings()
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, id_type=settings.id_type)
     database = Database(settings.database_url)
-    config = WorldConfig(users=users, days=days, seed=seed)
+    config = WorldConfig(users=users, days=days, seed=seed, id_type=database.id_type)
     now = datetime.now(UTC)
     with tqdm(total=6, desc="generating", unit="stage") as bar:
         world = generate_world(config, now=now, progress=lambda stage, step, total: bar.update(1))
@@ -112,13 +112,16 @@ def demo(
     typer.echo(
         f"store: {_redacted(settings.database_url)}; redis: {'on' if settings.redis_enabled else 'off'}"
     )
-    upgrade(settings.database_url)
+    upgrade(settings.database_url, id_type=settings.id_type)
+    database = Database(settings.database_url)
     with tqdm(total=6, desc="generating", unit="stage") as bar:
         world = generate_world(
-            WorldConfig(users=users, days=days), now=now, progress=lambda *_: bar.update(1)
+            WorldConfig(users=users, days=days, id_type=database.id_type),
+            now=now,
+            progress=lambda *_: bar.update(1),
         )
     with tqdm(total=len(world), desc="writing", unit="table") as bar:
-        write_world(Database(settings.database_url), world, reset=True, progress=lambda *_: bar.update(1))
+        write_world(database, world, reset=True, progress=lambda *_: bar.update(1))
     if no_serve:
         materialize_with_progress(now - timedelta(days=days), now)
         typer.echo(f"materialized every asset in {time.monotonic() - started:.0f} s; --no-serve given")

@@ -36,6 +36,7 @@ BENCH_MODULES = {
     "moderation": "moderation",
     "analysis": "analysis",
     "recommendations": "recommendations",
+    "api": "api",
 }
 
 
@@ -44,7 +45,8 @@ def migrate() -> None:
     """Create or upgrade the app and ml tables in DATABASE_URL (Alembic)."""
     from socialflow_pipelines.platform.db.migrate import upgrade
 
-    upgrade(Settings().database_url)
+    settings = Settings()
+    upgrade(settings.database_url, id_type=settings.id_type)
     typer.echo("database is at the latest schema")
 
 
@@ -58,17 +60,41 @@ app.command()(demo.post)
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
-    workers: Annotated[int, typer.Option(min=1)] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (default: SOCIALFLOW_API_WORKERS, else one per core, at most 4).",
+            show_default=False,
+        ),
+    ] = None,
     preload: Annotated[bool, typer.Option(help="Load and warm the models before answering.")] = True,
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (CPU on the hot path; /metrics counts them anyway).")
+    ] = False,
 ) -> None:
-    """Serve the REST API (uvicorn)."""
+    """Serve the REST API: uvicorn workers, each with uvloop and httptools when installed. Without
+    Redis each worker keeps its own rate-limit window, so a user gets the limit once per worker."""
     import uvicorn
+
+    from socialflow_pipelines.cli.servers import api_workers
 
     if Settings().jwt_secret is None:
         raise fail("SOCIALFLOW_JWT_SECRET is not set: the API cannot verify tokens")
+    try:
+        workers = workers or api_workers()
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     os.environ["SOCIALFLOW_PRELOAD_MODELS"] = "1" if preload else "0"
     uvicorn.run(
-        "socialflow_pipelines.serving.app:create_app", factory=True, host=host, port=port, workers=workers
+        "socialflow_pipelines.serving.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="auto",  # uvloop when installed
+        http="auto",  # httptools when installed
+        access_log=access_log,
     )
 
 
@@ -94,7 +120,8 @@ def materialize(
     """Materialize every asset on the Dagster instance (partitioned ones over the last `days`)."""
     from socialflow_pipelines.platform.db.migrate import upgrade
 
-    upgrade(Settings().database_url)
+    settings = Settings()
+    upgrade(settings.database_url, id_type=settings.id_type)
     now = datetime.now(UTC)
     materialize_with_progress(now - timedelta(days=days), now)
 
@@ -187,14 +214,24 @@ def _eval_tasks() -> dict[str, Any]:
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="trending, moderation, analysis or recommendations")],
+    name: Annotated[str, typer.Argument(help="trending, moderation, analysis, recommendations or api")],
+    seconds: Annotated[float | None, typer.Option(min=1, help="api: seconds measured per scenario.")] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1, help="api: keep-alive connections.")] = None,
+    rate: Annotated[float | None, typer.Option(min=1, help="api: target requests/s.")] = None,
 ) -> None:
     """Measure throughput; prints one JSON object. Needs socialflow_demo, which makes the inputs."""
     if name not in BENCH_MODULES:
         raise fail(f"unknown benchmark {name!r}; known: {', '.join(BENCH_MODULES)}")
+    options = {
+        key: value
+        for key, value in {"seconds": seconds, "concurrency": concurrency, "rate": rate}.items()
+        if value is not None
+    }
+    if options and name != "api":
+        raise fail(f"--{', --'.join(options)} only apply to `bench api`")
     with needs_demo("bench"):
         module = import_module(f"socialflow_pipelines.benchmarks.{BENCH_MODULES[name]}")
-    result = module.run_benchmark(progress=lambda message: typer.echo(message, err=True))
+    result = module.run_benchmark(progress=lambda message: typer.echo(message, err=True), **options)
     typer.echo(json.dumps(result, default=str))
 
 

@@ -13,6 +13,21 @@ from pathlib import Path
 import httpx
 from tqdm import tqdm
 
+WORKERS_ENV = "SOCIALFLOW_API_WORKERS"
+MAX_DEFAULT_WORKERS = 4
+
+
+def api_workers() -> int:
+    """How many uvicorn workers `socialflow serve` starts: SOCIALFLOW_API_WORKERS, else one per
+    core up to 4. One worker is one core at most (one event loop, one GIL); past 4 each worker's
+    preloaded models and connection pools cost more memory than the cores left over gain."""
+    configured = os.environ.get(WORKERS_ENV, "").strip()
+    if configured:
+        if not configured.isdigit() or int(configured) < 1:
+            raise ValueError(f"{WORKERS_ENV} must be a positive integer, got {configured!r}")
+        return int(configured)
+    return min(os.cpu_count() or 1, MAX_DEFAULT_WORKERS)
+
 
 class ServerFailed(RuntimeError):
     """A server exited or did not come up; the message names its log."""

@@ -69,9 +69,9 @@ class ItemScopeConfig(dg.Config):
     """Ids to process (what a sensor lists). All empty: every item created in the run's
     partition range (backfills)."""
 
-    posts: list[int] = Field(default_factory=list)
-    comments: list[int] = Field(default_factory=list)
-    videos: list[int] = Field(default_factory=list)
+    posts: list[str] = Field(default_factory=list)
+    comments: list[str] = Field(default_factory=list)
+    videos: list[str] = Field(default_factory=list)
 
     def scope(self, context: dg.AssetExecutionContext) -> ItemScope:
         ids = {"post": self.posts, "comment": self.comments, "video": self.videos}

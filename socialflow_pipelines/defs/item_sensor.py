@@ -1,15 +1,17 @@
-"""The one way a sensor turns new items into runs: scan the app tables past a cursor of ids per
-content type, batch the items that still lack the asset's result by creation day (the
-partition), and key each run by its day and id ranges, so a batch never runs twice, even when
-the cursor is lost. An item waits while its upstream result (`ready`) is missing: the cursor
-stops before it, and a later tick picks it up."""
+"""The one way a sensor turns new items into runs: scan the app tables past a cursor per content
+type (the last item's creation time and id: backend ids are UUIDs, which do not grow), batch the
+items that still lack the asset's result by creation day (the partition), and key each run by
+its day and a digest of its ids, so a batch never runs twice, even when the cursor is lost. An
+item waits while its upstream result (`ready`) is missing: the cursor stops before it, and a
+later tick picks it up."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import sqlalchemy as sa
@@ -25,7 +27,7 @@ SCOPE_FIELDS = {"post": "posts", "comment": "comments", "video": "videos"}  # It
 @dataclass(frozen=True)
 class ItemBatchPlan:
     requests: list[dg.RunRequest]
-    cursor: dict[str, int]
+    cursor: dict[str, tuple[datetime, str]]
     skipped: list[str] = field(default_factory=list)
 
 
@@ -42,13 +44,13 @@ class ItemBatchSensor:
     batch: int = 500  # items per run: a run finishes in seconds, and a burst spreads over several
     max_runs: int = 20
 
-    def plan(self, db: Database, cursor: Mapping[str, int], *, today: date) -> ItemBatchPlan:
+    def plan(self, db: Database, cursor: Mapping[str, tuple[datetime, str]], *, today: date) -> ItemBatchPlan:
         new_cursor = dict(cursor)
-        pending: dict[str, list[tuple[str, int]]] = {}
+        pending: dict[str, list[tuple[str, str]]] = {}
         skipped: list[str] = []
         last_day = (today + timedelta(days=1)).isoformat()
         for content_type in CONTENT_TYPES:
-            after = cursor.get(content_type, 0)
+            after = cursor.get(content_type)
             for item in store.items_after(
                 db, content_type, after, self.batch * self.max_runs, done=self.done, ready=self.ready
             ):
@@ -59,8 +61,8 @@ class ItemBatchSensor:
                     break
                 elif not item.done:
                     pending.setdefault(day, []).append((content_type, item.content_id))
-                after = item.content_id
-            if after:
+                after = (item.created_at, item.content_id)
+            if after is not None:
                 new_cursor[content_type] = after
         requests = [
             self._request(day, keys[start : start + self.batch])
@@ -69,11 +71,12 @@ class ItemBatchSensor:
         ]
         return ItemBatchPlan(requests, new_cursor, skipped)
 
-    def _request(self, day: str, keys: list[tuple[str, int]]) -> dg.RunRequest:
-        ids = {ct: [i for t, i in keys if t == ct] for ct in CONTENT_TYPES}
-        ranges = "-".join(f"{ct}{min(v)}_{max(v)}" for ct, v in ids.items() if v)
+    def _request(self, day: str, keys: list[tuple[str, str]]) -> dg.RunRequest:
+        ids = {ct: sorted(i for t, i in keys if t == ct) for ct in CONTENT_TYPES}
+        digest = hashlib.sha256(json.dumps(ids, sort_keys=True).encode()).hexdigest()[:16]
+        counts = "-".join(f"{ct}{len(v)}" for ct, v in ids.items() if v)
         return dg.RunRequest(
-            run_key=f"{self.run_key_prefix}-{day}-{ranges}",
+            run_key=f"{self.run_key_prefix}-{day}-{counts}-{digest}",
             partition_key=day,
             run_config={"ops": {self.asset: {"config": {SCOPE_FIELDS[ct]: v for ct, v in ids.items()}}}},
             tags={"socialflow/trigger": self.name, "socialflow/items": str(len(keys))},
@@ -81,14 +84,23 @@ class ItemBatchSensor:
 
     def evaluate(self, context: dg.SensorEvaluationContext, db: Database, *, today: date) -> dg.SensorResult:
         """One tick: the plan from the stored cursor, logged, as the sensor's result."""
-        cursor = {k: int(v) for k, v in json.loads(context.cursor).items()} if context.cursor else {}
-        plan = self.plan(db, cursor, today=today)
+        plan = self.plan(db, decode_cursor(context.cursor), today=today)
         if plan.skipped:
             context.log.warning(
                 f"{len(plan.skipped)} items outside the partition range, not processed: {plan.skipped[:10]}"
             )
-        encoded = json.dumps(plan.cursor, sort_keys=True)
+        encoded = json.dumps({ct: [at.isoformat(), i] for ct, (at, i) in plan.cursor.items()}, sort_keys=True)
         if not plan.requests:
             return dg.SensorResult(skip_reason=dg.SkipReason("no new items"), cursor=encoded)
         context.log.info(f"{len(plan.requests)} {self.asset} runs for new items")
         return dg.SensorResult(run_requests=plan.requests, cursor=encoded)
+
+
+def decode_cursor(raw: str | None) -> dict[str, tuple[datetime, str]]:
+    """The stored cursor; one in an older format (ids only) is dropped: the scan restarts, and
+    the `done` check and run keys keep it from running anything twice."""
+    cursor: dict[str, tuple[datetime, str]] = {}
+    for content_type, value in (json.loads(raw) if raw else {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            cursor[content_type] = (datetime.fromisoformat(value[0]), str(value[1]))
+    return cursor

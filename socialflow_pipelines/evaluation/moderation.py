@@ -14,6 +14,7 @@ is published). With one, the same `TextClassifier` family is trained on it first
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from collections.abc import Callable
@@ -24,10 +25,11 @@ import numpy as np
 
 from socialflow_pipelines.config import Settings
 from socialflow_pipelines.domains.moderation.runtime import current_text_scorer, model_name
-from socialflow_pipelines.evaluation.datafiles import read_labeled_csv
+from socialflow_pipelines.evaluation.datafiles import LabeledTexts, read_labeled_csv
 from socialflow_pipelines.ml.metrics import binary_metrics
 from socialflow_pipelines.ml.moderation import Scorer, TrainedTextScorer, text_model_params
 from socialflow_pipelines.ml.text_classifier import TextClassifier, train_with_holdout
+from socialflow_pipelines.ml.text_normalise import normalise_text
 from socialflow_pipelines.platform.model_store import ModelStore
 
 THRESHOLD = 0.5
@@ -68,12 +70,19 @@ def label_parser(task: str) -> Callable[[str], int]:
     return parse
 
 
+def read_labeled_texts(path: Path, task: str) -> LabeledTexts:
+    """A labeled file's rows, texts in the normal form the moderator gives its models: a model is
+    trained and judged on the text it will be served."""
+    rows = read_labeled_csv(path, label_parser(task))
+    return dataclasses.replace(rows, texts=[normalise_text(text) for text in rows.texts])
+
+
 def train_text_model(
     label: str, data: Path, *, holdout: float = 0.2, seed: int = 0
 ) -> tuple[TextClassifier, dict[str, Any]]:
     """Train the label's model on a labeled CSV with a stratified held-out part; the metrics go
     into the model store with the version (`socialflow train <label> --data FILE.csv`)."""
-    rows = read_labeled_csv(data, label_parser(label))
+    rows = read_labeled_texts(data, label)
     model, metrics = train_with_holdout(
         rows.texts, rows.labels, holdout=holdout, seed=seed, params=text_model_params(label, seed=seed)
     )
@@ -90,11 +99,10 @@ def evaluate(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Metrics of one moderation model on a labeled test file, as a flat JSON-able dict."""
-    parse = label_parser(task)
-    rows = read_labeled_csv(test, parse)
+    rows = read_labeled_texts(test, task)
     extra: dict[str, Any] = {}
     if train is not None:
-        train_rows = read_labeled_csv(train, parse)
+        train_rows = read_labeled_texts(train, task)
         started = time.perf_counter()
         model = TextClassifier(text_model_params(task, seed=seed)).fit(train_rows.texts, train_rows.labels)
         extra = {"trained_on": str(train), "n_train": len(train_rows.texts)}

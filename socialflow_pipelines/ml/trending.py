@@ -77,7 +77,7 @@ COUNT_COLUMNS = {"view": "views", "like": "likes", "comment": "comments", "share
 HOURLY_SCHEMA: dict[str, pl.DataType] = {
     "hour_start": pl.Datetime("us", "UTC"),
     "content_type": pl.String(),
-    "content_id": pl.Int64(),
+    "content_id": pl.String(),  # ids are text (UUIDs, or an integer deployment's digits)
     "views": pl.Int64(),
     "likes": pl.Int64(),
     "comments": pl.Int64(),
@@ -130,7 +130,7 @@ def compute_trending(
         raise ValueError("`now` must be timezone-aware")
     out_schema = {
         "content_type": pl.String(),
-        "content_id": pl.Int64(),
+        "content_id": pl.String(),
         "time_window": pl.String(),
         "velocity": pl.Float64(),
         "baseline_velocity": pl.Float64(),

@@ -1,5 +1,7 @@
 """The Redis serving cache, optional everywhere: no Redis configured means no cache, and a Redis
-that is down is reported and skipped, never fatal to a read.
+that is down or hangs is reported and skipped, never fatal to a read: every call has a socket
+timeout, and after a failure a circuit breaker skips Redis for a few seconds, so requests do not
+each wait out the timeout while it is gone.
 
 Every value is written with one atomic `SET key value EX ttl`, so a reader never sees a key
 without its TTL; publishes batch those commands in a pipeline (not a transaction: each key is
@@ -10,25 +12,28 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import redis
 
+from socialflow_pipelines.platform.breaker import CircuitBreaker
+
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class CacheUnavailable(RuntimeError):
     """Redis is configured but does not answer."""
 
 
-def recommendations_key(user_id: int, content_type: str) -> str:
+def recommendations_key(user_id: str, content_type: str) -> str:
     return f"recommendations:{user_id}:{content_type}"
 
 
-def moderation_key(content_type: str, content_id: int) -> str:
-    # The seed's key is `moderation:{content_id}`; ids here are per content type, so the type is
-    # part of the id: `moderation:post:42`.
+def moderation_key(content_type: str, content_id: str) -> str:
+    # The seed's key is `moderation:{content_id}`; an integer deployment's ids are per content
+    # type, so the type is part of the key: `moderation:post:{id}`.
     return f"moderation:{content_type}:{content_id}"
 
 
@@ -36,22 +41,32 @@ def trending_key(content_type: str, time_window: str) -> str:
     return f"trending:{content_type}:{time_window}"
 
 
-def prediction_key(model_name: str, content_id: str | int) -> str:
+def prediction_key(model_name: str, content_id: str) -> str:
     return f"ml_prediction:{model_name}:{content_id}"
 
 
 class RedisCache:
-    def __init__(self, url: str, *, timeout_s: float = 0.5) -> None:
+    def __init__(self, url: str, *, timeout_s: float = 0.5, cooldown_s: float = 5.0) -> None:
         self.url = url
         self.client = redis.Redis.from_url(
             url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s, decode_responses=True
         )
+        self.breaker = CircuitBreaker(cooldown_s)
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        """Run one Redis operation unless the breaker is open; a failure opens it."""
+        if not self.breaker.allow():
+            raise CacheUnavailable("redis circuit open after a recent failure")
+        try:
+            result = operation()
+        except redis.RedisError as exc:
+            self.breaker.failed()
+            raise CacheUnavailable(str(exc)) from exc
+        self.breaker.succeeded()
+        return result
 
     def get_json(self, key: str) -> Any | None:
-        try:
-            raw = self.client.get(key)
-        except redis.RedisError as exc:
-            raise CacheUnavailable(str(exc)) from exc
+        raw = self._call(lambda: self.client.get(key))
         return None if raw is None else json.loads(raw)
 
     def set_json(self, key: str, value: Any, ttl_s: int) -> None:
@@ -59,8 +74,9 @@ class RedisCache:
 
     def set_many(self, items: Iterable[tuple[str, Any]], ttl_s: int, *, chunk: int = 5_000) -> int:
         """SET ... EX for each item; returns how many keys were written."""
-        written = 0
-        try:
+
+        def write() -> int:
+            written = 0
             pipe = self.client.pipeline(transaction=False)
             for key, value in items:
                 pipe.set(key, json.dumps(value, default=str, separators=(",", ":")), ex=ttl_s)
@@ -68,15 +84,19 @@ class RedisCache:
                 if written % chunk == 0:
                     pipe.execute()
             pipe.execute()
-        except redis.RedisError as exc:
-            raise CacheUnavailable(str(exc)) from exc
-        return written
+            return written
+
+        return self._call(write)
 
     def ping(self) -> bool:
+        """Whether Redis answers now (a health check: it bypasses the breaker, and closes it)."""
         try:
-            return bool(self.client.ping())
+            answered = bool(self.client.ping())
         except redis.RedisError:
+            self.breaker.failed()
             return False
+        self.breaker.succeeded()
+        return answered
 
     def close(self) -> None:
         self.client.close()
@@ -102,3 +122,19 @@ def write_best_effort(cache: RedisCache | None, key: str, value: Any, ttl_s: int
         cache.set_json(key, value, ttl_s)
     except CacheUnavailable:
         log.warning("redis unavailable; %s not cached", key.split(":", 1)[0])
+
+
+def read_or_load(
+    cache: RedisCache | None, key: str, ttl_s: int, load: Callable[[], T | None], encode: Callable[[T], Any]
+) -> tuple[Any | T | None, str]:
+    """Read-through with write-back: the cached value (source "cache"), else `load()`'s value
+    (source "store"), written back to Redis for `ttl_s` so the next read is a hit even after
+    Redis lost its data. The cached value is the JSON form (`encode(value)`); the loaded one is
+    returned as loaded. None with "store" when neither has it."""
+    cached = read_through(cache, key)
+    if cached is not None:
+        return cached, "cache"
+    value = load()
+    if value is not None:
+        write_best_effort(cache, key, encode(value), ttl_s)
+    return value, "store"

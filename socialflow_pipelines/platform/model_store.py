@@ -110,6 +110,21 @@ class ModelStore:
                 _loaded.popitem(last=False)
         return loaded
 
+    def is_loaded(self, name: str) -> bool:
+        """Whether this process holds the published version of `name` (load_published's cache)."""
+        version = self.published_version(name)
+        with _loaded_lock:
+            return (str(self.root.resolve()), name, version) in _loaded
+
+    def evict(self, name: str) -> int:
+        """Drop every loaded version of `name` from this process; returns how many were held."""
+        root = str(self.root.resolve())
+        with _loaded_lock:
+            keys = [key for key in _loaded if key[:2] == (root, name)]
+            for key in keys:
+                del _loaded[key]
+        return len(keys)
+
     def publish_candidate(
         self,
         name: str,

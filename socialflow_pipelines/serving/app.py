@@ -8,32 +8,71 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+import sqlalchemy.exc as sa_exc
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from socialflow_pipelines.config import Settings
-from socialflow_pipelines.domains.content.service import analyse_text
-from socialflow_pipelines.domains.moderation.runtime import current_runtime as moderation_runtime
+from socialflow_pipelines.domains.models.service import ModelRegistry
+from socialflow_pipelines.platform.breaker import CircuitBreaker
 from socialflow_pipelines.platform.cache import RedisCache
-from socialflow_pipelines.platform.db.engine import Database
-from socialflow_pipelines.platform.model_store import ModelStore
-from socialflow_pipelines.serving.deps import AdminDep
-from socialflow_pipelines.serving.ratelimit import UserRateLimiter
-from socialflow_pipelines.serving.routers import analysis, moderation, recommendations, trending
+from socialflow_pipelines.platform.db.engine import Database, DatabaseUnavailable
+from socialflow_pipelines.serving.deps import ERROR_RESPONSES, AdminDep
+from socialflow_pipelines.serving.ratelimit import RateLimiter
+from socialflow_pipelines.serving.routers import analysis, models, moderation, recommendations, trending
 
 API_PREFIX = "/api/v1/ml"
 MAX_BODY_BYTES = 64 * 1024
 log = logging.getLogger(__name__)
 
 
+class RequestMetrics:
+    """Counts and times every response by method, route and status, errors included: it wraps
+    `send`, so a response an exception handler made is counted like any other. An exception no
+    handler took is answered here with the JSON 500 (Starlette's outermost middleware would re-raise
+    it to the server, which then drops the client's keep-alive connection)."""
+
+    def __init__(self, app: ASGIApp, requests_total: Counter, latency: Histogram) -> None:
+        self.app = app
+        self.requests_total = requests_total
+        self.latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_code: int | None = None
+
+        async def counted_send(message: Message) -> None:
+            nonlocal status_code
+            if message["type"] == "http.response.start":
+                status_code = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counted_send)
+        except Exception:
+            if status_code is not None:  # the response has begun: only the server can end it
+                raise
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            status_code = 500
+            await _json_error(send, 500, "internal server error")
+        finally:
+            route = _route_label(scope)
+            self.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
+            self.requests_total.labels(scope["method"], route, str(status_code or 500)).inc()
+
+
 class BodySizeLimit:
     """Refuses request bodies over `max_bytes` before anything reads them (FastAPI parses a body
     before the auth dependency runs, so an unbounded body would cost memory even unauthenticated).
-    Bodies must declare their length; chunked uploads are refused (411)."""
+    Bodies must declare their length; chunked uploads are refused (411), a POST without a body is
+    fine."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -41,10 +80,13 @@ class BodySizeLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is None:
+            headers = dict(scope["headers"])
+            length = headers.get(b"content-length")
+            if length is None and b"transfer-encoding" in headers:
                 await _json_error(send, 411, "a Content-Length header is required")
                 return
+            if length is None:  # no body at all (the seed's `POST /models/load/{name}`)
+                length = b"0"
             if not length.isdigit() or int(length) > self.max_bytes:
                 await _json_error(send, 413, f"request body over {self.max_bytes} bytes")
                 return
@@ -62,24 +104,19 @@ def _field(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part not in ("body",)) or "request"
 
 
-def _route_label(request: Request) -> str:
-    """The matched path template (bounded label set, unlike raw URLs), with the router prefix."""
-    route = request.scope.get("route")
-    if route is None:
+def _route_label(scope: Scope) -> str:
+    """The matched path template (a bounded label set, unlike raw URLs). Newer FastAPI puts the
+    included router's own route in the scope, without the prefix it was included under."""
+    template = getattr(scope.get("route"), "path_format", None)
+    if template is None:
         return "unmatched"
-    template = getattr(route, "path_format", "")
-    prefix = API_PREFIX if request.url.path.startswith(API_PREFIX) else ""
-    return prefix + template
+    if scope["path"].startswith(f"{API_PREFIX}/") and not template.startswith(f"{API_PREFIX}/"):
+        return API_PREFIX + template
+    return template
 
 
-def preload_models(settings: Settings) -> None:
-    """Load the published moderation and analysis models and run each once (lazy imports and
-    first-call allocations included), so the first request is as fast as the next."""
-    models = ModelStore(settings.model_dir)
-    moderation_runtime(settings, models).text_moderator().moderate_texts(["warm up"])
-    started = time.perf_counter()
-    analyse_text(models, "warm up")
-    log.info("models preloaded (analysis %.1f s)", time.perf_counter() - started)
+# What the first raw-text /moderate or /analyze would otherwise wait seconds for.
+PRELOADED = ("spam", "content_analyzer")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -97,12 +134,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.database = Database(settings.database_url)
+        app.state.database = Database(
+            settings.database_url,
+            statement_timeout_s=settings.api_db_timeout_s,
+            connect_timeout_s=settings.api_db_timeout_s,
+            breaker=CircuitBreaker(settings.breaker_cooldown_s),
+        )
         redis_url = settings.redis_connection_url
-        app.state.cache = RedisCache(redis_url) if redis_url else None
-        app.state.limiter = UserRateLimiter(settings.rate_limit, redis_url)
+        timeouts = {"timeout_s": settings.api_redis_timeout_s, "cooldown_s": settings.breaker_cooldown_s}
+        app.state.cache = RedisCache(redis_url, **timeouts) if redis_url else None
+        app.state.limiter = RateLimiter(settings.rate_limit, redis_url, **timeouts)
+        app.state.models = ModelRegistry(settings)
         if settings.preload_models:
-            preload_models(settings)
+            for name in PRELOADED:
+                app.state.models.load(name)
         yield
         app.state.database.dispose()
         if app.state.cache is not None:
@@ -115,15 +160,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        response = await call_next(request)
-        path = _route_label(request)
-        latency.labels(request.method, path).observe(time.perf_counter() - started)
-        requests_total.labels(request.method, path, str(response.status_code)).inc()
-        return response
-
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
@@ -132,10 +168,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": "internal server error", "status_code": 500}, status_code=500)
+    @app.exception_handler(DatabaseUnavailable)
+    @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.InterfaceError)
+    @app.exception_handler(sa_exc.TimeoutError)
+    async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        breaker = request.app.state.database.breaker
+        breaker.failed()
+        log.warning("results store unavailable on %s (%s)", request.url.path, type(exc).__name__)
+        return JSONResponse(
+            {"detail": "the results store is unavailable; try again shortly", "status_code": 503},
+            status_code=503,
+            headers={"Retry-After": str(breaker.retry_after_s)},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -143,9 +188,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse({"detail": detail, "status_code": 422, "errors": errors}, status_code=422)
 
-    @app.get("/health", tags=["ops"])
+    ops = APIRouter(tags=["ops"])
+
+    @ops.get("/health")
     def health(request: Request) -> dict:
-        """Liveness and store reachability; public, and says nothing sensitive."""
+        """Liveness and store reachability (bounded by the stores' timeouts); public, and says
+        nothing sensitive. `degraded` when a store is down: reads then come from what is left."""
         database_ok = True
         try:
             with request.app.state.database.engine.connect() as conn:
@@ -153,20 +201,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception:
             database_ok = False
         cache = request.app.state.cache
+        redis_ok = cache is None or cache.ping()
         return {
-            "status": "ok" if database_ok else "degraded",
+            "status": "ok" if database_ok and redis_ok else "degraded",
             "database": "ok" if database_ok else "unreachable",
-            "redis": "not configured" if cache is None else ("ok" if cache.ping() else "unreachable"),
+            "redis": "not configured" if cache is None else ("ok" if redis_ok else "unreachable"),
         }
 
-    @app.get("/metrics", tags=["ops"], response_class=Response)
+    @ops.get("/metrics", response_class=Response, responses=ERROR_RESPONSES)
     def metrics(_admin: AdminDep) -> Response:
         """Prometheus metrics (admin token: scrape with a bearer token)."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
+    app.include_router(ops)
+    app.include_router(ops, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RequestMetrics, requests_total=requests_total, latency=latency)
     app.include_router(trending.router, prefix=API_PREFIX)
     app.include_router(moderation.router, prefix=API_PREFIX)
     app.include_router(analysis.router, prefix=API_PREFIX)
     app.include_router(recommendations.router, prefix=API_PREFIX)
+    app.include_router(models.router, prefix=API_PREFIX)
     return app

@@ -1,7 +1,8 @@
 """Bearer JWT authentication (HS256, secret shared with the Social Flow backend) and roles.
 
-Claims: `sub` is the user id, `exp` is required, and `is_admin: true` (or `role: "admin"`) marks an
-administrator. Nothing about a token is ever logged.
+Claims: `sub` is the user id (a string, as RFC 7519 has it: a UUID, or an integer deployment's
+digits; anything else is refused), `exp` is required, and `is_admin: true` (or `role: "admin"`)
+marks an administrator. Nothing about a token is ever logged.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from socialflow_pipelines.config import Settings
+from socialflow_pipelines.platform.ids import IdType, InvalidId, canonical_id
 
 bearer = HTTPBearer(auto_error=False, description="JWT signed with SOCIALFLOW_JWT_SECRET (HS256)")
 
 
 @dataclass(frozen=True)
 class Principal:
-    user_id: int
+    user_id: str
     is_admin: bool
 
 
@@ -31,7 +33,7 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
-def decode_token(token: str, settings: Settings) -> Principal:
+def decode_token(token: str, settings: Settings, id_type: IdType) -> Principal:
     if settings.jwt_secret is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "authentication is not configured")
     try:
@@ -45,9 +47,12 @@ def decode_token(token: str, settings: Settings) -> Principal:
         raise _unauthorized("token expired") from exc
     except jwt.InvalidTokenError as exc:
         raise _unauthorized("invalid token") from exc
+    sub = claims["sub"]
     try:
-        user_id = int(claims["sub"])
-    except (TypeError, ValueError) as exc:
+        if not isinstance(sub, str):
+            raise InvalidId("sub is not a string")
+        user_id = canonical_id(sub, id_type)
+    except InvalidId as exc:
         raise _unauthorized("invalid token: sub must be a user id") from exc
     is_admin = claims.get("is_admin") is True or claims.get("role") == "admin"
     return Principal(user_id=user_id, is_admin=is_admin)
@@ -57,9 +62,16 @@ def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthorized("missing bearer token")
-    principal = decode_token(credentials.credentials, request.app.state.settings)
+    try:
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise _unauthorized("missing bearer token")
+        principal = decode_token(
+            credentials.credentials, request.app.state.settings, request.app.state.database.id_type
+        )
+    except HTTPException as refused:
+        # Unauthenticated callers are limited by address, so bad tokens cannot be sent without end.
+        request.app.state.limiter.check(f"anonymous:{request.client.host if request.client else '-'}")
+        raise refused
     request.state.principal = principal
     return principal
 
@@ -71,7 +83,7 @@ def admin_principal(principal: Annotated[Principal, Depends(current_principal)])
 
 
 def issue_token(
-    user_id: int,
+    user_id: str,
     *,
     is_admin: bool = False,
     ttl: timedelta = timedelta(hours=12),
@@ -81,7 +93,7 @@ def issue_token(
     if settings.jwt_secret is None:
         raise RuntimeError("SOCIALFLOW_JWT_SECRET is not set")
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "is_admin": is_admin, "iat": now, "exp": now + ttl}
+    claims = {"sub": user_id, "is_admin": is_admin, "iat": now, "exp": now + ttl}
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm)
 
 

@@ -1,15 +1,47 @@
-"""Request-scoped dependencies: the settings, the stores, and the authenticated, rate-limited caller."""
+"""Request-scoped dependencies: the settings, the stores, the authenticated, rate-limited caller,
+and the checks and error shapes every route shares."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from socialflow_pipelines.config import Settings
 from socialflow_pipelines.platform.cache import RedisCache
 from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.ids import InvalidId
 from socialflow_pipelines.serving.auth import Principal, admin_principal, current_principal
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the API sends: `detail` names the problem (and, on a 422, each field)."""
+
+    detail: str
+    status_code: int
+    errors: list[FieldError] | None = None
+
+
+_ERRORS = {
+    401: "missing, malformed, expired or forged token",
+    403: "the caller's role or ownership does not allow it",
+    404: "no such item or model",
+    411: "a body without Content-Length",
+    413: "a body over the size limit",
+    422: "a field is missing or invalid (named in detail and errors)",
+    429: "rate limit exceeded (Retry-After says when to try again)",
+    503: "a store is unavailable (Retry-After says when to try again)",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text} for code, text in _ERRORS.items()
+}
 
 
 def get_settings(request: Request) -> Settings:
@@ -25,13 +57,22 @@ def get_cache(request: Request) -> RedisCache | None:
 
 
 def limited_user(request: Request, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    request.app.state.limiter.check(principal)
+    request.app.state.limiter.check(principal.user_id)
     return principal
 
 
 def limited_admin(request: Request, principal: Annotated[Principal, Depends(admin_principal)]) -> Principal:
-    request.app.state.limiter.check(principal)
+    request.app.state.limiter.check(principal.user_id)
     return principal
+
+
+def backend_id(database: Database, value: str, loc: tuple[str, ...]) -> str:
+    """`value` as a canonical id of the deployment's kind; a 422 naming the field otherwise."""
+    try:
+        return database.canonical_id(value)
+    except InvalidId as exc:
+        kind = "a UUID" if database.id_type == "uuid" else "a positive integer id"
+        raise RequestValidationError([{"loc": loc, "msg": f"must be {kind}", "type": "value_error"}]) from exc
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,39 +1,65 @@
-"""Per-user rate limits (100 a minute by default) with the `limits` library: a moving window kept
-in Redis when it is configured (shared by every API replica), in process memory otherwise."""
+"""Per-caller rate limits (100 a minute by default) with the `limits` library: a moving window kept
+in Redis when it is configured (shared by every API replica), in process memory otherwise, or
+while Redis is down or slow (bounded by socket timeouts, then skipped by a circuit breaker).
+
+Callers are users by id, and unauthenticated clients by address, so a flood of bad tokens is
+limited too."""
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 
 from fastapi import HTTPException, status
 from limits import parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from socialflow_pipelines.serving.auth import Principal
+from socialflow_pipelines.platform.breaker import CircuitBreaker
 
 log = logging.getLogger(__name__)
 
 
-class UserRateLimiter:
-    def __init__(self, rate: str, redis_url: str | None) -> None:
+class RateLimiter:
+    def __init__(
+        self, rate: str, redis_url: str | None, *, timeout_s: float = 0.25, cooldown_s: float = 5.0
+    ) -> None:
         self.rate = parse(rate)
         self.memory = MovingWindowRateLimiter(MemoryStorage())
-        self.shared = MovingWindowRateLimiter(storage_from_string(redis_url)) if redis_url else None
+        self.shared = (
+            MovingWindowRateLimiter(
+                storage_from_string(redis_url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+            )
+            if redis_url
+            else None
+        )
+        self.breaker = CircuitBreaker(cooldown_s)
 
-    def check(self, principal: Principal) -> None:
-        key = str(principal.user_id)
+    def check(self, caller: str) -> None:
+        """Count one request of `caller`; 429 with the seconds until the window frees one."""
+        limiter = self.memory
         allowed = None
-        if self.shared is not None:
+        if self.shared is not None and self.breaker.allow():
             try:
-                allowed = self.shared.hit(self.rate, "user", key)
-            except Exception as exc:  # Redis down: fall back to this process's window, keep serving
+                allowed = self.shared.hit(self.rate, "caller", caller)
+                limiter = self.shared
+                self.breaker.succeeded()
+            except Exception as exc:  # Redis down or slow: this process's window, keep serving
+                self.breaker.failed()
                 log.warning("rate limit store unavailable (%s); using in-process limits", type(exc).__name__)
         if allowed is None:
-            allowed = self.memory.hit(self.rate, "user", key)
+            allowed = self.memory.hit(self.rate, "caller", caller)
         if not allowed:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 f"rate limit of {self.rate} exceeded",
-                headers={"Retry-After": str(self.rate.get_expiry())},
+                headers={"Retry-After": str(self._seconds_left(limiter, caller))},
             )
+
+    def _seconds_left(self, limiter: MovingWindowRateLimiter, caller: str) -> int:
+        try:
+            reset = limiter.get_window_stats(self.rate, "caller", caller).reset_time
+        except Exception:  # the store failed between the hit and this read: the whole window
+            return self.rate.get_expiry()
+        return max(1, math.ceil(reset - time.time()))

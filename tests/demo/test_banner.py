@@ -46,6 +46,6 @@ def test_the_banner_gives_working_tokens_for_three_kinds_of_user() -> None:
     )
     assert claims["USER_TOKEN"]["is_admin"] is False and claims["USER_TOKEN"]["sub"] == str(accounts.user_id)
     assert claims["OWNER_TOKEN"]["sub"] == str(accounts.owner_id)
-    assert f'"content_id": {accounts.owned_post_id}' in banner
+    assert f'"content_id": "{accounts.owned_post_id}"' in banner
     assert 'socialflow post --text "hello from the demo"' in banner
     assert "Ready in 42 s." in banner

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -13,11 +15,13 @@ from scipy.sparse.linalg import svds
 
 from socialflow_demo import SCHEMAS, LiveGenerator, WorldConfig, generate_world
 from socialflow_demo import vocabulary as vocab
+from socialflow_demo.ids import demo_id, demo_ordinal
 from socialflow_demo.population import Population, streams
 from socialflow_pipelines.platform.db import schema
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-CONFIG = WorldConfig(users=1500, days=7, seed=3, min_planted=0)  # the natural rates
+# The natural rates, and the generator's ordinals as ids: the behaviour tests index by them.
+CONFIG = WorldConfig(users=1500, days=7, seed=3, min_planted=0, id_type=None)
 CONTENT_TABLES = {"video": "videos", "post": "posts", "comment": "comments"}
 
 
@@ -387,3 +391,20 @@ def test_live_generator_continues_ids_and_references(world: dict[str, pl.DataFra
 def test_config_rejects_a_world_too_small_to_mean_anything() -> None:
     with pytest.raises(ValueError, match="users"):
         WorldConfig(users=10)
+
+
+def test_the_tables_carry_uuids_like_the_seed_and_every_reference_still_resolves() -> None:
+    config = WorldConfig(users=80, days=2, seed=5)
+    world = generate_world(config, now=NOW)
+    ordinals = generate_world(replace(config, id_type=None), now=NOW)
+    posts = world["posts"]
+    assert posts["id"].dtype == pl.String and posts["id"][0] == demo_id(
+        "post", int(ordinals["posts"]["id"][0])
+    )
+    assert [str(uuid.UUID(i)) for i in posts["id"].head(3)] == posts["id"].head(3).to_list()
+    assert demo_ordinal(posts["id"][0]) == ordinals["posts"]["id"][0]
+    users = set(world["users"]["id"])
+    assert set(world["engagement_events"]["user_id"]) <= users
+    comments_on_posts = world["comments"].filter(pl.col("parent_type") == "post")["parent_id"]
+    assert comments_on_posts.is_in(posts["id"]).all()
+    assert demo_id("video", 1) != demo_id("post", 1) and demo_id("post", 7, "integer") == "7"

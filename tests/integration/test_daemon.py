@@ -77,7 +77,7 @@ def latest_trending(db: Database) -> datetime | None:
         return conn.execute(sa.select(sa.func.max(schema.trending_scores.c.computed_at))).scalar_one()
 
 
-def is_moderated(db: Database, post_id: int) -> bool:
+def is_moderated(db: Database, post_id: str) -> bool:
     results = schema.moderation_results
     query = sa.select(results.c.decision).where(
         results.c.content_type == "post", results.c.content_id == post_id
@@ -117,7 +117,7 @@ def scheduled_trending_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]
     return [r for r in runs if r.tags.get("dagster/schedule_name") == "trending_every_15_minutes"]
 
 
-def sensor_runs_for(instance: dg.DagsterInstance, post_id: int) -> list[dg.DagsterRun]:
+def sensor_runs_for(instance: dg.DagsterInstance, post_id: str) -> list[dg.DagsterRun]:
     """The new-content sensor's moderation runs that listed `post_id` and succeeded."""
     runs = instance.get_runs(
         filters=dg.RunsFilter(job_name="moderation_job", statuses=[dg.DagsterRunStatus.SUCCESS])

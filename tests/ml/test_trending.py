@@ -32,7 +32,7 @@ def series(content_id: int, views_per_hour: list[int], content_type: str = "vide
         {
             "hour_start": NOW - timedelta(hours=n - i),
             "content_type": content_type,
-            "content_id": content_id,
+            "content_id": str(content_id),
             "views": v,
             "likes": 0,
             "comments": 0,
@@ -47,7 +47,7 @@ def frame(*rows: list[dict]) -> pl.DataFrame:
 
 
 def row(scores: pl.DataFrame, content_id: int, window: str) -> dict:
-    return scores.filter((pl.col("content_id") == content_id) & (pl.col("time_window") == window)).row(
+    return scores.filter((pl.col("content_id") == str(content_id)) & (pl.col("time_window") == window)).row(
         0, named=True
     )
 
@@ -88,7 +88,7 @@ def test_weights_order_event_types() -> None:
             {
                 "hour_start": NOW - timedelta(hours=1),
                 "content_type": "post",
-                "content_id": content_id,
+                "content_id": str(content_id),
                 "views": 0,
                 "likes": 0,
                 "comments": 0,
@@ -98,13 +98,13 @@ def test_weights_order_event_types() -> None:
         )
     scores = compute_trending(pl.DataFrame(rows, schema=HOURLY_SCHEMA), NOW, WEIGHTS)
     ranked = scores.filter(pl.col("time_window") == "1h").sort("rank")["content_id"].to_list()
-    assert ranked == [13, 12, 11, 10]  # shares > comments > likes > views
+    assert ranked == ["13", "12", "11", "10"]  # shares > comments > likes > views
 
 
 def test_partial_current_hour_counts_pro_rata() -> None:
     """At 12:15, the 1h window covers 11:15-12:15: 3/4 of the 11:00 bucket plus the 12:00 bucket."""
     now = NOW + timedelta(minutes=15)
-    current = {"hour_start": NOW, "content_type": "video", "content_id": 5, "views": 10}
+    current = {"hour_start": NOW, "content_type": "video", "content_id": "5", "views": 10}
     rows = [*series(5, [40]), current | {"likes": 0, "comments": 0, "shares": 0}]
     scores = compute_trending(frame(rows), now, {"view": 1.0})
     assert row(scores, 5, "1h")["weighted_engagement"] == pytest.approx(0.75 * 40 + 10)
@@ -126,7 +126,7 @@ def test_aggregate_hourly_counts_each_event_type() -> None:
     events = pl.DataFrame(
         {
             "content_type": ["video"] * 4 + ["post"],
-            "content_id": [1, 1, 1, 1, 1],
+            "content_id": ["1"] * 5,
             "event_type": ["view", "view", "like", "share", "comment"],
             "created_at": [t, t + timedelta(minutes=5), t, t, t],
         }
@@ -166,7 +166,7 @@ def young_world(n_items: int = 200, days: int = 14, seed: int = 7) -> tuple[pl.D
         {
             "hour_start": [NOW - timedelta(hours=int(h)) for h in hours_ago],
             "content_type": np.where(item % 2 == 0, "video", "post"),
-            "content_id": item.astype(np.int64),
+            "content_id": item.astype(str),
             "views": views,
             "likes": rng.binomial(views, 0.08),
             "comments": rng.binomial(views, 0.02),
@@ -174,7 +174,7 @@ def young_world(n_items: int = 200, days: int = 14, seed: int = 7) -> tuple[pl.D
         },
         schema=HOURLY_SCHEMA,
     )
-    return hourly, {i: int(a) for i, a in enumerate(age_h)}
+    return hourly, {str(i): int(a) for i, a in enumerate(age_h)}
 
 
 def test_young_world_has_rising_stable_and_falling_items_at_long_windows() -> None:
@@ -330,8 +330,8 @@ def test_known_creation_time_overrides_the_first_row() -> None:
     """An item created ten days ago whose first events came two hours ago has a (silent) baseline."""
     rows = series(40, [50, 50])
     born = pl.DataFrame(
-        {"content_type": ["video"], "content_id": [40], "created_at": [NOW - timedelta(days=10)]},
-        schema={"content_type": pl.String, "content_id": pl.Int64, "created_at": pl.Datetime("us", "UTC")},
+        {"content_type": ["video"], "content_id": ["40"], "created_at": [NOW - timedelta(days=10)]},
+        schema={"content_type": pl.String, "content_id": pl.String, "created_at": pl.Datetime("us", "UTC")},
     )
     without = row(compute_trending(frame(rows), NOW, WEIGHTS), 40, "24h")
     with_born = row(compute_trending(frame(rows), NOW, WEIGHTS, born=born), 40, "24h")
@@ -355,5 +355,8 @@ def test_results_are_deterministic_and_independent_of_row_order() -> None:
         shuffled = hourly.sample(fraction=1.0, shuffle=True, seed=seed)
         assert_frame_equal(compute_trending(shuffled, now, WEIGHTS), reference)
     for window in WINDOW_HOURS:
-        ranks = reference.filter(pl.col("content_id") >= 1000, pl.col("time_window") == window).sort("rank")
-        assert ranks["content_id"].to_list() == list(range(1000, 1006))  # ties go by content id
+        twin_ids = [str(1000 + i) for i in range(6)]
+        ranks = reference.filter(pl.col("content_id").is_in(twin_ids), pl.col("time_window") == window).sort(
+            "rank"
+        )
+        assert ranks["content_id"].to_list() == twin_ids  # ties go by content id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import polars as pl
@@ -9,12 +10,19 @@ import sqlalchemy as sa
 
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import ID_CHUNK, Database, select_in_chunks
+from socialflow_pipelines.platform.ids import ID_DTYPE
+
+
+def uid(n: int) -> str:
+    """A backend id (UUID) whose text order is n's."""
+    return str(uuid.UUID(int=n))
+
 
 EVENTS = pl.DataFrame(
     {
-        "user_id": [1, 2, 3],
+        "user_id": [uid(1), uid(2), uid(3)],
         "content_type": ["video", "post", "video"],
-        "content_id": [10, 20, 30],
+        "content_id": [uid(10), uid(20), uid(30)],
         "event_type": ["view", "like", "share"],
         "created_at": [
             datetime(2026, 11, 20, 8, 0, 0, tzinfo=UTC),  # no fraction: Postgres prints none
@@ -25,7 +33,7 @@ EVENTS = pl.DataFrame(
 )
 SCHEMA = {
     "content_type": pl.String(),
-    "content_id": pl.Int64(),
+    "content_id": ID_DTYPE,
     "event_type": pl.String(),
     "created_at": pl.Datetime("us", "UTC"),
 }
@@ -49,7 +57,7 @@ def test_bulk_insert_then_bulk_read_round_trips_utc_timestamps(any_db: Database)
 def test_replace_is_idempotent_and_upsert_updates_by_key(any_db: Database) -> None:
     table = schema.demo_ground_truth
     rows = pl.DataFrame(
-        {"content_type": ["post", "post"], "content_id": [1, 2], "topic": ["music", "food"],
+        {"content_type": ["post", "post"], "content_id": [uid(1), uid(2)], "topic": ["music", "food"],
          "is_spam": [False, True], "is_toxic": [False, False], "is_hate": [False, False]}
     )  # fmt: skip
     for _ in range(2):
@@ -58,7 +66,7 @@ def test_replace_is_idempotent_and_upsert_updates_by_key(any_db: Database) -> No
     any_db.upsert(table, changed, keys=["content_type", "content_id"])
     with any_db.engine.connect() as conn:
         stored = conn.execute(sa.select(table.c.content_id, table.c.topic).order_by(table.c.content_id)).all()
-    assert [tuple(r) for r in stored] == [(1, "travel"), (2, "food")]
+    assert [tuple(r) for r in stored] == [(uid(1), "travel"), (uid(2), "food")]
 
 
 def test_empty_bulk_read_keeps_the_schema(any_db: Database) -> None:
@@ -72,7 +80,7 @@ def test_upsert_of_more_rows_than_one_statement_can_bind(any_db: Database) -> No
     table = schema.demo_ground_truth
     n = 12_000  # x 6 columns = 72,000 parameters if sent as one statement
     rows = pl.DataFrame(
-        {"content_type": ["post"] * n, "content_id": list(range(1, n + 1)), "topic": ["music"] * n,
+        {"content_type": ["post"] * n, "content_id": [uid(i) for i in range(n)], "topic": ["music"] * n,
          "is_spam": [False] * n, "is_toxic": [False] * n, "is_hate": [False] * n}
     )  # fmt: skip
     any_db.upsert(table, rows, keys=["content_type", "content_id"])
@@ -82,17 +90,19 @@ def test_upsert_of_more_rows_than_one_statement_can_bind(any_db: Database) -> No
 
 
 def test_select_in_chunks_reads_more_ids_than_one_statement_can_bind(any_db: Database) -> None:
-    frame = pl.DataFrame({"id": list(range(1, 2_501)), "user_id": [1] * 2_500, "text": ["x"] * 2_500})
+    frame = pl.DataFrame(
+        {"id": [uid(i) for i in range(1, 2_501)], "user_id": [uid(1)] * 2_500, "text": ["x"] * 2_500}
+    )
     frame = frame.with_columns(created_at=pl.lit(datetime(2026, 12, 1, tzinfo=UTC)))
     any_db.replace(schema.posts, frame, None)
     sizes: list[int] = []
 
-    def query_for(chunk: list[int]) -> sa.Select:
+    def query_for(chunk: list[str]) -> sa.Select:
         sizes.append(len(chunk))
         return sa.select(schema.posts.c.id).where(schema.posts.c.id.in_(chunk))
 
-    wanted = [*range(1, 2_401), 1, 2, 9_999]  # duplicates and a missing id
+    wanted = [*(uid(i) for i in range(1, 2_401)), uid(1), uid(2), uid(9_999)]  # duplicates, a missing id
     with any_db.engine.connect() as conn:
         rows = select_in_chunks(conn, query_for, wanted)
-    assert sorted(row.id for row in rows) == list(range(1, 2_401))
+    assert sorted(row.id for row in rows) == [uid(i) for i in range(1, 2_401)]
     assert sizes == [ID_CHUNK, ID_CHUNK, 2_401 - 2 * ID_CHUNK]

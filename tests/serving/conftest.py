@@ -15,6 +15,7 @@ import uvicorn
 from socialflow_pipelines.config import Settings
 from socialflow_pipelines.serving.app import create_app
 from socialflow_pipelines.serving.auth import issue_token
+from tests.domains.catalog.world import iid
 
 
 def _free_port() -> int:
@@ -47,9 +48,9 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
-    def client(self, token: str | None = None) -> httpx.Client:
+    def client(self, token: str | None = None, *, timeout_s: float = 30) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=timeout_s)
 
 
 @pytest.fixture
@@ -69,7 +70,9 @@ def start_api() -> Iterator[Callable[[], LiveServer]]:
 
 @pytest.fixture
 def make_token() -> Callable[..., str]:
-    def make(user_id: int = 1, *, admin: bool = False, ttl: timedelta = timedelta(minutes=10)) -> str:
-        return issue_token(user_id, is_admin=admin, ttl=ttl, settings=Settings())
+    def make(user_id: int | str = 1, *, admin: bool = False, ttl: timedelta = timedelta(minutes=10)) -> str:
+        """A token for user `iid(n)` (or the id given as text)."""
+        sub = iid(user_id) if isinstance(user_id, int) else user_id
+        return issue_token(sub, is_admin=admin, ttl=ttl, settings=Settings())
 
     return make

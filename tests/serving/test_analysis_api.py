@@ -10,6 +10,7 @@ from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.content.assets import content_analysis
 from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.content.world import DAY, OTHER, OWNER, SECOND_DAY, seed
+from tests.domains.catalog.world import iid
 
 URL = "/api/v1/ml/analyze"
 
@@ -20,7 +21,7 @@ def store_features_of_post_1() -> None:
         [content_analysis],
         resources=defs.resources,
         partition_key=SECOND_DAY.strftime(DAY),
-        run_config={"ops": {"content_analysis": {"config": {"posts": [1]}}}},
+        run_config={"ops": {"content_analysis": {"config": {"posts": [iid(1)]}}}},
     )
     assert result.success
 
@@ -30,28 +31,29 @@ def test_owner_non_owner_admin_and_no_token(sqlite_db: Database, start_api, make
     store_features_of_post_1()
     api = start_api()
     with api.client(make_token(OWNER)) as owner, api.client(make_token(OTHER)) as other:
-        stored = owner.post(URL, json={"content_type": "post", "content_id": 1})
-        live = owner.post(URL, json={"content_type": "post", "content_id": 2})
-        video = owner.post(URL, json={"content_type": "video", "content_id": 1})
-        forbidden = other.post(URL, json={"content_type": "post", "content_id": 1})
+        stored = owner.post(URL, json={"content_type": "post", "content_id": iid(1)})
+        live = owner.post(URL, json={"content_type": "post", "content_id": iid(2)})
+        video = owner.post(URL, json={"content_type": "video", "content_id": iid(1)})
+        forbidden = other.post(URL, json={"content_type": "post", "content_id": iid(1)})
         raw_by_user = owner.post(URL, json={"text": "I love this"})
-        missing = other.post(URL, json={"content_type": "comment", "content_id": 999})
+        missing = other.post(URL, json={"content_type": "comment", "content_id": iid(999)})
     with api.client(make_token(1, admin=True)) as admin:
-        by_admin = admin.post(URL, json={"content_type": "post", "content_id": 1})
+        by_admin = admin.post(URL, json={"content_type": "post", "content_id": iid(1)})
         raw = admin.post(URL, json={"text": "Das neue Album ist richtig gut, ich höre es den ganzen Tag"})
     with api.client() as anonymous:
-        no_token = anonymous.post(URL, json={"content_type": "post", "content_id": 1})
+        no_token = anonymous.post(URL, json={"content_type": "post", "content_id": iid(1)})
 
     assert stored.status_code == 200, stored.text
     body = stored.json()
     assert body["source"] == "store"
-    assert (body["content_type"], body["content_id"], body["language"]) == ("post", 1, "en")
-    assert body["sentiment"]["label"] == "positive" and body["sentiment"]["method"] == "vader"
+    assert (body["content_type"], body["content_id"], body["language"]) == ("post", iid(1), "en")
+    assert body["sentiment"] == "positive" and body["sentiment_detail"]["method"] == "vader"
+    assert body["sentiment_score"] == body["sentiment_detail"]["score"] > 0
     assert {"python", "coding"} <= set(body["tags"])
     assert body["embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
 
     assert live.status_code == 200 and live.json()["source"] == "model"
-    assert live.json()["sentiment"]["label"] == "negative"
+    assert live.json()["sentiment"] == "negative"
     entities = {(e["text"], e["type"]) for e in video.json()["entities"]}
     assert ("Barack Obama", "person") in entities  # from the video's captions
 
@@ -60,7 +62,7 @@ def test_owner_non_owner_admin_and_no_token(sqlite_db: Database, start_api, make
     assert raw.status_code == 200
     raw_body = raw.json()
     assert (raw_body["content_id"], raw_body["language"], raw_body["source"]) == (None, "de", "model")
-    assert raw_body["sentiment"]["label"] is None and "de" in raw_body["sentiment"]["reason"]
+    assert raw_body["sentiment"] is None and "de" in raw_body["sentiment_detail"]["reason"]
 
     assert forbidden.status_code == 403
     assert forbidden.json()["status_code"] == 403
@@ -73,8 +75,8 @@ def test_live_analysis_is_cached_in_redis(sqlite_db: Database, redis_url, start_
     seed(sqlite_db)
     api = start_api()
     with api.client(make_token(OWNER)) as owner:
-        first = owner.post(URL, json={"content_type": "post", "content_id": 3})
-        second = owner.post(URL, json={"content_type": "post", "content_id": 3})
+        first = owner.post(URL, json={"content_type": "post", "content_id": iid(3)})
+        second = owner.post(URL, json={"content_type": "post", "content_id": iid(3)})
     assert first.status_code == second.status_code == 200
     assert (first.json()["source"], second.json()["source"]) == ("model", "cache")
     assert first.json()["language"] == second.json()["language"] == "es"
@@ -87,14 +89,14 @@ def test_live_analysis_is_cached_in_redis(sqlite_db: Database, redis_url, start_
     ("body", "field"),
     [
         ({}, "content_type"),
-        ({"content_type": "tweet", "content_id": 1}, "content_type"),
+        ({"content_type": "tweet", "content_id": iid(1)}, "content_type"),
         ({"content_type": "post"}, "content_id"),
         ({"content_type": "post", "content_id": "one"}, "content_id"),
-        ({"content_type": "post", "content_id": 0}, "content_id"),
+        ({"content_type": "post", "content_id": "0"}, "content_id"),
         ({"text": ""}, "text"),
         ({"text": "   "}, "text"),
-        ({"text": "hello", "content_type": "post", "content_id": 1}, "text"),
-        ({"content_type": "post", "content_id": 1, "colour": "red"}, "colour"),
+        ({"text": "hello", "content_type": "post", "content_id": iid(1)}, "text"),
+        ({"content_type": "post", "content_id": iid(1), "colour": "red"}, "colour"),
     ],
 )
 def test_bad_bodies_get_422_naming_the_field(sqlite_db: Database, start_api, make_token, body, field) -> None:

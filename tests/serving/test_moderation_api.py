@@ -17,6 +17,7 @@ from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.moderation.assets import moderation_results
 from socialflow_pipelines.ml.moderation import DECISIONS
 from socialflow_pipelines.platform.db.engine import Database
+from tests.domains.catalog.world import iid
 
 NOW = datetime.now(UTC)
 URL = "/api/v1/ml/moderate"
@@ -37,13 +38,14 @@ def test_only_admins_may_moderate(sqlite_db: Database, start_api, make_token) ->
     [
         ({"text": "x" * 10_001}, "text"),
         ({"title": "t" * 501}, "title"),
-        ({"content_type": "tweet", "content_id": 1}, "content_type"),
-        ({"content_type": "post", "content_id": 0}, "content_id"),
+        ({"content_type": "tweet", "content_id": iid(1)}, "content_type"),
+        ({"content_type": "post", "content_id": 1}, "content_id"),
         ({"content_type": "post", "content_id": "abc"}, "content_id"),
+        ({"content_type": "post", "content_id": iid(1).upper() + "0"}, "content_id"),
         ({"text": 42}, "text"),
         ({"texts": "hi"}, "texts"),
         ({"content_type": "post"}, "content_id"),
-        ({"text": "hi", "content_type": "post", "content_id": 3}, "content_type and content_id"),
+        ({"text": "hi", "content_type": "post", "content_id": iid(3)}, "content_type and content_id"),
         ({}, "content_type and content_id, or text"),
     ],
 )
@@ -84,7 +86,7 @@ def test_existing_items_are_cache_aside_through_redis(
     cache = redis.Redis.from_url(redis_url, decode_responses=True)
 
     # Not moderated by the pipeline yet: judged live, then cached.
-    comment_id = int(world["comments"]["id"][0])
+    comment_id = world["comments"]["id"][0]
     live = client.post(URL, json={"content_type": "comment", "content_id": comment_id})
     assert live.status_code == 200 and live.json()["source"] == "model"
     assert 0 < cache.ttl(f"moderation:comment:{comment_id}") <= 3600
@@ -109,5 +111,5 @@ def test_existing_items_are_cache_aside_through_redis(
     assert stored["human_reviewed"] is True and stored["decision"] == review["decision"]
     assert json.loads(cache.get(f"moderation:post:{review['content_id']}"))["decision"] == review["decision"]
 
-    missing = client.post(URL, json={"content_type": "video", "content_id": 10**9})
+    missing = client.post(URL, json={"content_type": "video", "content_id": iid(10**9)})
     assert missing.status_code == 404

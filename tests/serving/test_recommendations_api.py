@@ -9,6 +9,7 @@ import redis
 
 from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.recommendations.world import add_trending, materialize, seed_world, stored
+from tests.domains.catalog.world import iid
 from tests.serving.test_trending_api import private_redis  # noqa: F401  (fixture)
 
 URL = "/api/v1/ml/recommendations"
@@ -23,7 +24,7 @@ def published_world(db: Database) -> dict[str, pl.DataFrame]:
 
 def test_cache_hit_then_miss_served_from_the_store(sqlite_db, redis_url, start_api, make_token) -> None:
     published_world(sqlite_db)
-    user = int(stored(sqlite_db, "post")["user_id"][0])
+    user = stored(sqlite_db, "post")["user_id"][0]
     expected = stored(sqlite_db, "post").filter(pl.col("user_id") == user)["item_id"].to_list()
     api = start_api()
     with api.client(make_token(user)) as client:
@@ -52,7 +53,7 @@ def test_redis_stopped_mid_test_falls_back_to_the_store(
     make_token,
 ) -> None:
     published_world(sqlite_db)
-    user = int(stored(sqlite_db, "video")["user_id"][0])
+    user = stored(sqlite_db, "video")["user_id"][0]
     api = start_api()
     with api.client(make_token(user)) as client:
         cached = client.get(URL, params={"content_type": "video"})
@@ -67,11 +68,11 @@ def test_redis_stopped_mid_test_falls_back_to_the_store(
 
 def test_cold_start_user_gets_trending_items_and_popular_accounts(sqlite_db, start_api, make_token) -> None:
     world = published_world(sqlite_db)
-    newcomer = int(world["users"]["id"].max()) + 1  # never engaged, never scored
+    newcomer = iid(10**6)  # never engaged, never scored
     hot = world["posts"]["id"].head(40).to_list()
     api = start_api()
     with api.client(make_token(newcomer)) as client:
-        posts = client.get(URL, params={"content_type": "post", "limit": 5, "exclude_ids": str(hot[0])})
+        posts = client.get(URL, params={"content_type": "post", "limit": 5, "exclude_ids": hot[0]})
         accounts = client.get(URL, params={"content_type": "user", "limit": 5})
     body = posts.json()
     assert body["source"] == "cold_start"
@@ -85,7 +86,9 @@ def test_cold_start_user_gets_trending_items_and_popular_accounts(sqlite_db, sta
     assert [item["id"] for item in accounts.json()["items"]] == followers["followee_id"].head(5).to_list()
 
 
-@pytest.mark.parametrize("raw", ["1,x", "-3", "0", "1,,2", ",".join(str(i) for i in range(1, 300))])
+@pytest.mark.parametrize(
+    "raw", [f"{iid(1)},x", "3", f"{iid(1)}0", f"{iid(1)},,{iid(2)}", ",".join(iid(i) for i in range(1, 300))]
+)
 def test_bad_exclude_ids_get_422_naming_the_parameter(sqlite_db, start_api, make_token, raw) -> None:
     api = start_api()
     with api.client(make_token(3)) as client:

@@ -16,6 +16,7 @@ from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.trending.assets import engagement_hourly, trending_scores
 from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.trending.world import NOW, hand_built_events, insert_events, materialize_range
+from tests.domains.catalog.world import iid
 
 URL = "/api/v1/ml/trending"
 
@@ -61,7 +62,7 @@ def test_valid_token_gets_ranked_items_from_the_store(sqlite_db, start_api, make
     assert response.status_code == 200
     body = response.json()
     assert body["source"] == "store"
-    assert [item["content_id"] for item in body["items"]] == [2, 1]
+    assert [item["content_id"] for item in body["items"]] == [iid(2), iid(1)]
     assert body["items"][0]["trend"] == "rising"
 
 

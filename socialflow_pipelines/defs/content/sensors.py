@@ -1,6 +1,7 @@
 """Content after moderation: new items are analysed once moderated, in batches of `content_job`
-runs (the shared item batch mechanism: id cursor, deterministic run keys). The cursor waits at
-the first item not moderated yet, so an item is never analysed before its decision exists."""
+runs (the shared item batch mechanism: a (created_at, id) cursor, deterministic run keys). The
+cursor waits at the first item not moderated yet, so an item is never analysed before its
+decision exists."""
 
 from __future__ import annotations
 

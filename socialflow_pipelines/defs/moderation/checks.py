@@ -25,7 +25,7 @@ RESULT_CHECKS = [
 
 
 def moderation_checks(
-    stored_scores: Mapping[tuple[str, int], Mapping[str, Any]], unmoderated: int, scope: str
+    stored_scores: Mapping[tuple[str, str], Mapping[str, Any]], unmoderated: int, scope: str
 ) -> list[dg.AssetCheckResult]:
     """The run's checks, on what the store holds: the scores stored for the run's items (as read
     back by `read_results`) and the scope's items without a result row (`count_missing`).

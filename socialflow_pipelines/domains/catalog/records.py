@@ -13,13 +13,13 @@ class ContentItem:
     """One post, comment or video: its text (a video's title, description and captions)."""
 
     content_type: str
-    content_id: int
+    content_id: str
     created_at: datetime
     text: str
     media_path: str | None = None
 
     @property
-    def key(self) -> tuple[str, int]:
+    def key(self) -> tuple[str, str]:
         return self.content_type, self.content_id
 
 
@@ -29,7 +29,7 @@ class NewItem:
     yet (its upstream result exists)."""
 
     content_type: str
-    content_id: int
+    content_id: str
     created_at: datetime
     done: bool
     ready: bool

@@ -19,18 +19,18 @@ class ItemScope:
     (sensor runs): never both, so a run's rows are defined by exactly one of them."""
 
     window: tuple[datetime, datetime] | None = None
-    ids: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    ids: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def created_in(cls, start: datetime, end: datetime) -> ItemScope:
         return cls(window=(start, end))
 
     @classmethod
-    def listed(cls, ids: Mapping[str, Iterable[int]]) -> ItemScope:
+    def listed(cls, ids: Mapping[str, Iterable[str]]) -> ItemScope:
         unknown = set(ids) - set(CONTENT_TYPES)
         if unknown:
             raise ValueError(f"unknown content types {sorted(unknown)}; known: {', '.join(CONTENT_TYPES)}")
-        return cls(ids={t: tuple(sorted({int(i) for i in v})) for t, v in ids.items() if v})
+        return cls(ids={t: tuple(sorted({str(i) for i in v})) for t, v in ids.items() if v})
 
     @property
     def is_window(self) -> bool:

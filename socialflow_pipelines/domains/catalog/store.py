@@ -37,7 +37,7 @@ def read_items(
     database: Database,
     *,
     window: tuple[datetime, datetime] | None = None,
-    ids: Mapping[str, Sequence[int]] | None = None,
+    ids: Mapping[str, Sequence[str]] | None = None,
 ) -> list[ContentItem]:
     """Posts, comments and videos created in `window` ([start, end)), or the listed ids per type.
 
@@ -68,30 +68,30 @@ def read_items(
                     (ids or {}).get(content_type, ()),
                 )
             if content_type == "video":
-                captions = _captions(conn, [int(row.id) for row in rows])
+                captions = _captions(conn, [row.id for row in rows])
                 items += [
                     ContentItem(
                         "video",
-                        int(row.id),
+                        row.id,
                         utc(row.created_at),
-                        video_text(row.title, row.description, captions.get(int(row.id))),
+                        video_text(row.title, row.description, captions.get(row.id)),
                         row.media_path,
                     )
                     for row in rows
                 ]
             else:
-                items += [ContentItem(content_type, int(r.id), utc(r.created_at), r.text or "") for r in rows]
+                items += [ContentItem(content_type, r.id, utc(r.created_at), r.text or "") for r in rows]
     return sorted(items, key=lambda item: (CONTENT_TYPES.index(item.content_type), item.content_id))
 
 
-def _captions(conn: sa.Connection, video_ids: Sequence[int]) -> dict[int, str]:
+def _captions(conn: sa.Connection, video_ids: Sequence[str]) -> dict[str, str]:
     captions = schema.captions
     rows = select_in_chunks(
         conn,
         lambda chunk: sa.select(captions.c.video_id, captions.c.webvtt).where(captions.c.video_id.in_(chunk)),
         video_ids,
     )
-    return {int(row.video_id): webvtt_text(row.webvtt) for row in rows}
+    return {row.video_id: webvtt_text(row.webvtt) for row in rows}
 
 
 def count_missing(
@@ -99,7 +99,7 @@ def count_missing(
     table: sa.Table,
     *,
     window: tuple[datetime, datetime] | None = None,
-    ids: Mapping[str, Sequence[int]] | None = None,
+    ids: Mapping[str, Sequence[str]] | None = None,
 ) -> int:
     """Items created in `window`, or the listed ids, without a row in `table` (keyed by
     content_type and content_id)."""
@@ -131,14 +131,15 @@ def count_missing(
 def items_after(
     database: Database,
     content_type: str,
-    after_id: int,
+    after: tuple[datetime, str] | None,
     limit: int,
     *,
     done: sa.Table,
     ready: sa.Table | None = None,
 ) -> list[NewItem]:
-    """The items past `after_id`, oldest id first: whether `done` holds their result yet, and
-    whether `ready` (the upstream result they wait for; None: nothing) holds theirs."""
+    """The items past `after` (creation time, then id: ids need not grow, UUIDs do not), oldest
+    first: whether `done` holds their result yet, and whether `ready` (the upstream result they
+    wait for; None: nothing) holds theirs."""
     table = schema.APP_CONTENT_TABLES[content_type]
 
     def joined_on(result: sa.Table) -> sa.ColumnElement[bool]:
@@ -151,34 +152,34 @@ def items_after(
         ready_alias = ready.alias("ready")
         source = source.outerjoin(ready_alias, joined_on(ready_alias))
         columns.append(ready_alias.c.content_id.is_not(None))
-    query = (
-        sa.select(*columns).select_from(source).where(table.c.id > after_id).order_by(table.c.id).limit(limit)
-    )
+    query = sa.select(*columns).select_from(source).order_by(table.c.created_at, table.c.id).limit(limit)
+    if after is not None:
+        created, last_id = after
+        query = query.where(
+            sa.or_(table.c.created_at > created, sa.and_(table.c.created_at == created, table.c.id > last_id))
+        )
     with database.engine.connect() as conn:
         return [
-            NewItem(
-                content_type, int(row[0]), utc(row[1]), bool(row[2]), True if ready is None else bool(row[3])
-            )
+            NewItem(content_type, row[0], utc(row[1]), bool(row[2]), True if ready is None else bool(row[3]))
             for row in conn.execute(query)
         ]
 
 
 def table_versions(database: Database, names: Sequence[str]) -> dict[str, tuple[int, Any]]:
-    """Row count and newest row (highest id, else latest created_at) of each app table: what
-    changes whenever the backend writes to it."""
+    """Row count and latest created_at of each app table: what changes whenever the backend
+    writes to it (ids need not grow: UUIDs do not)."""
     versions: dict[str, tuple[int, Any]] = {}
     with database.engine.connect() as conn:
         for name in names:
             table = schema.metadata.tables[name]
-            newest = table.c.id if "id" in table.c else table.c.created_at
-            rows, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(newest))).one()
+            rows, latest = conn.execute(sa.select(sa.func.count(), sa.func.max(table.c.created_at))).one()
             versions[name] = (int(rows), latest)
     return versions
 
 
-def item_owner(database: Database, content_type: str, content_id: int) -> int | None:
+def item_owner(database: Database, content_type: str, content_id: str) -> str | None:
     """The user who created the item, or None when there is no such item."""
     table = schema.APP_CONTENT_TABLES[content_type]
     with database.engine.connect() as conn:
         owner = conn.execute(sa.select(table.c.user_id).where(table.c.id == content_id)).scalar_one_or_none()
-    return None if owner is None else int(owner)
+    return owner

@@ -36,7 +36,7 @@ class ContentFeatures:
     and the reason from the language by the analyzer's rule, and leaves the confidence None."""
 
     content_type: str | None
-    content_id: int | None
+    content_id: str | None
     created_date: date | None
     language: str
     language_confidence: float | None
@@ -75,7 +75,7 @@ class ContentFeatures:
         )
 
     @property
-    def key(self) -> tuple[str | None, int | None]:
+    def key(self) -> tuple[str | None, str | None]:
         return self.content_type, self.content_id
 
     @property
@@ -115,7 +115,7 @@ class ContentFeatures:
         score = row["sentiment_score"]
         return cls(
             content_type=str(row["content_type"]),
-            content_id=int(row["content_id"]),
+            content_id=str(row["content_id"]),
             created_date=row["created_date"],
             language=row["language"],
             language_confidence=None,
@@ -136,7 +136,7 @@ class ContentEmbedding:
     """One item's sentence embedding: L2-normalised float32, stored as little-endian bytes."""
 
     content_type: str
-    content_id: int
+    content_id: str
     created_date: date
     model: str
     vector: np.ndarray
@@ -146,7 +146,7 @@ class ContentEmbedding:
         return cls(item.content_type, item.content_id, item.created_at.date(), model, analysis.embedding)
 
     @property
-    def key(self) -> tuple[str, int]:
+    def key(self) -> tuple[str, str]:
         return self.content_type, self.content_id
 
     @property
@@ -168,7 +168,7 @@ class ContentEmbedding:
         """Raises ValueError when the bytes are not `dim` float32s."""
         return cls(
             str(row["content_type"]),
-            int(row["content_id"]),
+            str(row["content_id"]),
             row["created_date"],
             str(row["model"]),
             vector_from_bytes(bytes(row["vector"]), int(row["dim"])),

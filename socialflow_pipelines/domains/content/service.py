@@ -347,7 +347,7 @@ def analyse_item(
     models: ModelStore,
     cache: RedisCache | None,
     content_type: str,
-    content_id: int,
+    content_id: str,
 ) -> ItemAnalysis | None:
     """The pipeline's stored features first; else a live analysis with the pipeline's models,
     cached in Redis for ML_MODEL_CACHE_TTL (never stored: the next content run stores it).

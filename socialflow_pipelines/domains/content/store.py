@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from socialflow_pipelines.domains.content.records import ContentEmbedding, ContentFeatures, TopicRecord
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database, decoded_json, select_in_chunks
+from socialflow_pipelines.platform.ids import ID_DTYPE
 
 Days = tuple[date, date]
 KEY_COLUMNS = ["content_type", "content_id"]
 FEATURE_SCHEMA: dict[str, pl.DataType] = {
     "content_type": pl.String(),
-    "content_id": pl.Int64(),
+    "content_id": ID_DTYPE,
     "created_date": pl.Date(),
     "language": pl.String(),
     "sentiment": pl.String(),
@@ -34,7 +35,7 @@ FEATURE_SCHEMA: dict[str, pl.DataType] = {
 }
 EMBEDDING_SCHEMA: dict[str, pl.DataType] = {
     "content_type": pl.String(),
-    "content_id": pl.Int64(),
+    "content_id": ID_DTYPE,
     "created_date": pl.Date(),
     "model": pl.String(),
     "dim": pl.Int64(),
@@ -83,7 +84,7 @@ def write_analyses(
                 db.replace(table, frame, _in_days(table, days), connection=conn)
 
 
-def read_features(db: Database, content_type: str, content_id: int) -> ContentFeatures | None:
+def read_features(db: Database, content_type: str, content_id: str) -> ContentFeatures | None:
     """The stored analysis of one item, or None when it has none yet."""
     table, embeddings = schema.content_features, schema.content_embeddings
     query = (
@@ -138,14 +139,14 @@ def analysed_embeddings(db: Database, days: Days, model: str, dim: int) -> list[
 
 
 def stored_vectors(
-    db: Database, keys: Iterable[tuple[str, int]], model: str, dim: int
-) -> dict[tuple[str, int], np.ndarray]:
+    db: Database, keys: Iterable[tuple[str, str]], model: str, dim: int
+) -> dict[tuple[str, str], np.ndarray]:
     """The stored `model` vectors of those items, for the ones that have one."""
     table = schema.content_embeddings
-    ids_by_type: dict[str, list[int]] = {}
+    ids_by_type: dict[str, list[str]] = {}
     for content_type, content_id in keys:
         ids_by_type.setdefault(content_type, []).append(content_id)
-    stored: dict[tuple[str, int], np.ndarray] = {}
+    stored: dict[tuple[str, str], np.ndarray] = {}
     with db.engine.connect() as conn:
         for content_type, ids in ids_by_type.items():
             rows = select_in_chunks(
@@ -174,7 +175,7 @@ def write_topics(db: Database, topics: Sequence[TopicRecord], version: str) -> N
     db.replace(schema.topics, frame, schema.topics.c.model_version == version)
 
 
-def write_item_topics(db: Database, topics: dict[tuple[str, int], list[dict[str, Any]]]) -> int:
+def write_item_topics(db: Database, topics: dict[tuple[str, str], list[dict[str, Any]]]) -> int:
     """Set `content_features.topics` of the given items (their `topics_payload`), in one transaction."""
     if not topics:
         return 0

@@ -20,7 +20,7 @@ class HumanReview:
     """The latest reviewer decision on an item: it overrides the model's."""
 
     review_id: int
-    reviewer_id: int
+    reviewer_id: str
     decision: str
     labels: dict[str, bool]
     created_at: datetime
@@ -36,7 +36,7 @@ class ModerationRecord:
     the decision in force (the reviewer's when a human reviewed it, the models' otherwise)."""
 
     content_type: str | None
-    content_id: int | None
+    content_id: str | None
     created_date: date | None
     scores: dict[str, float | None]
     model_versions: dict[str, str | None]
@@ -93,7 +93,7 @@ class ModerationRecord:
         created = row["created_date"]
         return cls(
             content_type=row["content_type"],
-            content_id=int(row["content_id"]),
+            content_id=row["content_id"],
             created_date=date.fromisoformat(created) if isinstance(created, str) else created,
             scores=json_object(row["scores"]),
             model_versions=json_object(row["model_versions"]),

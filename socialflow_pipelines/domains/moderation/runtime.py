@@ -141,7 +141,7 @@ class ModerationRuntime:
         )
 
     def moderate(
-        self, items: Sequence[ContentItem], reviews: Mapping[tuple[str, int], HumanReview], now: datetime
+        self, items: Sequence[ContentItem], reviews: Mapping[tuple[str, str], HumanReview], now: datetime
     ) -> list[ModerationRecord]:
         """One record per item, in the order given: model output, then any human review on top."""
         results: dict[int, ModerationResult] = {}
@@ -227,3 +227,16 @@ def current_runtime(settings: Settings, models: ModelStore) -> ModerationRuntime
         if _runtime is None or _runtime[0] != built_from:
             _runtime = (built_from, ModerationRuntime(settings, models))
         return _runtime[1]
+
+
+def forget_runtime() -> None:
+    """Drop the cached runtime (its scorers and frame models): the next call builds a new one."""
+    global _runtime
+    with _runtime_lock:
+        _runtime = None
+
+
+def cached_runtime() -> ModerationRuntime | None:
+    """The runtime this process holds now, if any (never builds one)."""
+    with _runtime_lock:
+        return None if _runtime is None else _runtime[1]

@@ -45,7 +45,7 @@ class ModerationRun:
 
     scope: str
     records: list[ModerationRecord]
-    stored_scores: dict[tuple[str, int], dict[str, Any]]  # read back for the run's items
+    stored_scores: dict[tuple[str, str], dict[str, Any]]  # read back for the run's items
     unmoderated: int  # items in scope without a result row, after the write
     models: dict[str, str]  # the model behind each label, or why there is none
 
@@ -111,7 +111,7 @@ def judge_item(
     models: ModelStore,
     cache: RedisCache | None,
     content_type: str,
-    content_id: int,
+    content_id: str,
     now: datetime,
 ) -> Judgement | None:
     """Cache-aside: Redis first, then the pipeline's stored result, and only for an item not

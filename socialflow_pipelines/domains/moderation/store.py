@@ -12,13 +12,15 @@ import sqlalchemy as sa
 
 from socialflow_pipelines.domains.catalog.scope import ItemScope
 from socialflow_pipelines.domains.moderation.records import HumanReview, ModerationRecord, json_object
+from socialflow_pipelines.ml.text_normalise import normalise_text
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database, select_in_chunks
+from socialflow_pipelines.platform.ids import ID_DTYPE
 from socialflow_pipelines.platform.time import utc
 
 RESULT_SCHEMA: dict[str, pl.DataType] = {
     "content_type": pl.String(),
-    "content_id": pl.Int64(),
+    "content_id": ID_DTYPE,
     "created_date": pl.Date(),
     "scores": pl.String(),
     "model_versions": pl.String(),
@@ -30,17 +32,17 @@ RESULT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _ids_by_type(keys: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
-    by_type: dict[str, list[int]] = {}
+def _ids_by_type(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    by_type: dict[str, list[str]] = {}
     for content_type, content_id in keys:
-        by_type.setdefault(content_type, []).append(int(content_id))
+        by_type.setdefault(content_type, []).append(content_id)
     return by_type
 
 
-def read_reviews(database: Database, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], HumanReview]:
+def read_reviews(database: Database, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], HumanReview]:
     """The latest human review per item, for the items in `keys` that have one."""
     reviews = schema.moderation_reviews
-    latest: dict[tuple[str, int], HumanReview] = {}
+    latest: dict[tuple[str, str], HumanReview] = {}
     with database.engine.connect() as conn:
         for content_type, content_ids in _ids_by_type(keys).items():
             rows = select_in_chunks(
@@ -54,9 +56,9 @@ def read_reviews(database: Database, keys: Iterable[tuple[str, int]]) -> dict[tu
             )
             # An item's reviews share a chunk and come oldest first: the latest is the one kept.
             for row in rows:
-                latest[(content_type, int(row.content_id))] = HumanReview(
+                latest[(content_type, row.content_id)] = HumanReview(
                     review_id=int(row.id),
-                    reviewer_id=int(row.reviewer_id),
+                    reviewer_id=row.reviewer_id,
                     decision=str(row.decision),
                     labels=json_object(row.labels),
                     created_at=utc(row.created_at),
@@ -66,11 +68,12 @@ def read_reviews(database: Database, keys: Iterable[tuple[str, int]]) -> dict[tu
 
 def reviewed_training_texts(database: Database, label: str) -> tuple[list[str], list[int]]:
     """Texts and 0/1 labels for one text label from the latest human review of each item whose
-    review gives a verdict on that label: the training data of `{label}_model`."""
+    review gives a verdict on that label: the training data of `{label}_model`, texts in the
+    normal form the moderator serves its models."""
     reviews = schema.moderation_reviews
     with database.engine.connect() as conn:
         keys = {
-            (str(row.content_type), int(row.content_id))
+            (str(row.content_type), row.content_id)
             for row in conn.execute(sa.select(reviews.c.content_type, reviews.c.content_id).distinct())
         }
     latest = read_reviews(database, keys)
@@ -78,28 +81,29 @@ def reviewed_training_texts(database: Database, label: str) -> tuple[list[str], 
     labels: list[int] = []
     for item in ItemScope.listed(_ids_by_type(latest)).read_items(database):
         verdict = latest[item.key].labels.get(label)
-        if isinstance(verdict, bool) and item.text.strip():
-            texts.append(item.text)
+        text = normalise_text(item.text)
+        if isinstance(verdict, bool) and text.strip():
+            texts.append(text)
             labels.append(int(verdict))
     return texts, labels
 
 
 def population_texts(database: Database, now: datetime, *, days: int = 30, limit: int = 20_000) -> list[str]:
     """Texts of the items created in the last `days` (a fixed random sample of at most `limit`):
-    the population whose base rate a trained model is adapted to."""
+    the population whose base rate a trained model is adapted to, in the served normal form."""
     scope = ItemScope.created_in(now - timedelta(days=days), now)
-    texts = [item.text for item in scope.read_items(database) if item.text]
+    texts = [normalise_text(item.text) for item in scope.read_items(database) if item.text]
     if len(texts) > limit:
         texts = random.Random(0).sample(texts, limit)
     return texts
 
 
 def read_results(
-    database: Database, keys: Iterable[tuple[str, int]]
-) -> dict[tuple[str, int], ModerationRecord]:
+    database: Database, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], ModerationRecord]:
     """Stored results for the given items, where they exist."""
     table = schema.moderation_results
-    found: dict[tuple[str, int], ModerationRecord] = {}
+    found: dict[tuple[str, str], ModerationRecord] = {}
     with database.engine.connect() as conn:
         for content_type, content_ids in _ids_by_type(keys).items():
             rows = select_in_chunks(
@@ -110,7 +114,7 @@ def read_results(
                 content_ids,
             )
             for row in rows:
-                found[(content_type, int(row.content_id))] = ModerationRecord.from_row(row._mapping)
+                found[(content_type, row.content_id)] = ModerationRecord.from_row(row._mapping)
     return found
 
 
@@ -168,3 +172,21 @@ def _write_app_columns(conn: sa.Connection, records: Sequence[ModerationRecord])
                 for r in rows
             ],
         )
+
+
+def reviews_after(database: Database, after_id: int, limit: int) -> list[tuple[int, str, str, datetime]]:
+    """Reviews recorded past `after_id` (oldest first) with their item's creation time:
+    (review id, content type, content id, item created_at); reviews of unknown items are left out."""
+    reviews = schema.moderation_reviews
+    found: list[tuple[int, str, str, datetime]] = []
+    with database.engine.connect() as conn:
+        for content_type, table in schema.APP_CONTENT_TABLES.items():
+            query = (
+                sa.select(reviews.c.id, reviews.c.content_id, table.c.created_at)
+                .join(table, table.c.id == reviews.c.content_id)
+                .where(reviews.c.content_type == content_type, reviews.c.id > after_id)
+                .order_by(reviews.c.id)
+                .limit(limit)
+            )
+            found += [(int(i), content_type, cid, utc(at)) for i, cid, at in conn.execute(query)]
+    return sorted(found)[:limit]

@@ -13,14 +13,15 @@ from typing import Any
 import polars as pl
 
 from socialflow_pipelines.platform.db.engine import decoded_json
+from socialflow_pipelines.platform.ids import ID_DTYPE
 from socialflow_pipelines.platform.time import utc
 
 # The `ml.recommendations` columns as the hourly job writes them (sources as JSON text).
 ROW_SCHEMA: dict[str, pl.DataType] = {
-    "user_id": pl.Int64(),
+    "user_id": ID_DTYPE,
     "content_type": pl.String(),
     "rank": pl.Int32(),
-    "item_id": pl.Int64(),
+    "item_id": ID_DTYPE,
     "score": pl.Float64(),
     "sources": pl.String(),
     "model_version": pl.String(),
@@ -32,7 +33,7 @@ ROW_SCHEMA: dict[str, pl.DataType] = {
 class RecommendedItem:
     """A recommended video, post or account, with each strategy's share of its score."""
 
-    id: int
+    id: str
     score: float
     rank: int
     sources: dict[str, float]
@@ -43,7 +44,7 @@ class RecommendedItem:
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> RecommendedItem:
         return cls(
-            int(payload["id"]), float(payload["score"]), int(payload["rank"]), dict(payload["sources"])
+            str(payload["id"]), float(payload["score"]), int(payload["rank"]), dict(payload["sources"])
         )
 
 
@@ -52,7 +53,7 @@ class RecommendationList:
     """Items best first (ranks 1..n), the model version that scored them and when; a cold-start
     list, computed on request, has neither."""
 
-    user_id: int
+    user_id: str
     content_type: str
     items: tuple[RecommendedItem, ...]
     model_version: str | None = None
@@ -82,11 +83,11 @@ class RecommendationList:
             return None
         first = ordered[0]
         return cls(
-            user_id=int(first["user_id"]),
+            user_id=str(first["user_id"]),
             content_type=str(first["content_type"]),
             items=tuple(
                 RecommendedItem(
-                    int(row["item_id"]), float(row["score"]), int(row["rank"]), _sources(row["sources"])
+                    str(row["item_id"]), float(row["score"]), int(row["rank"]), _sources(row["sources"])
                 )
                 for row in ordered
             ),
@@ -103,7 +104,7 @@ class RecommendationList:
         }
 
     @classmethod
-    def from_payload(cls, user_id: int, content_type: str, payload: Mapping[str, Any]) -> RecommendationList:
+    def from_payload(cls, user_id: str, content_type: str, payload: Mapping[str, Any]) -> RecommendationList:
         generated_at = payload.get("generated_at")
         return cls(
             user_id=user_id,
@@ -113,7 +114,7 @@ class RecommendationList:
             generated_at=None if generated_at is None else utc(generated_at),
         )
 
-    def served(self, excluded: set[int], limit: int) -> RecommendationList:
+    def served(self, excluded: set[str], limit: int) -> RecommendationList:
         """What a request gets: the caller's excluded ids left out, at most `limit` items, ranked
         again from 1."""
         kept = [item for item in self.items if item.id not in excluded][:limit]

@@ -77,7 +77,7 @@ class HourlyScorer:
         self,
         db: Database,
         settings: Settings,
-        users: list[int],
+        users: list[str],
         model: tuple[HybridRecommender, str] | None,
         *,
         now: datetime,
@@ -129,7 +129,7 @@ class HourlyScorer:
             embeddings = reduce_dimensions(embeddings, self.embedding_dim)
             content = (content_profiles(weights, embeddings), embeddings)
         trending = store.read_trending(self.db, content_type, self.settings.rec_trending_window)
-        trending_scores = np.array([trending.get(int(i), np.nan) for i in ids], np.float32)
+        trending_scores = np.array([trending.get(i, np.nan) for i in ids], np.float32)
         blend_by = blend_weights(self.settings)
         available = {"collaborative": collaborative, "content": content, "trending": trending or None}
         if not self.users or not any(
@@ -143,7 +143,7 @@ class HourlyScorer:
             content=content,
             trending_scores=trending_scores if trending else None,
             exclude=exclude,
-            creators=creators,
+            creators=creator_codes(creators),
             weights=blend_by,
             max_per_creator=self.settings.rec_max_per_creator,
             num_threads=self.num_threads,
@@ -174,7 +174,7 @@ class HourlyScorer:
         blocked = graph[rows] + sp.csr_matrix(
             (np.ones(len(rows), np.float32), (np.arange(len(rows)), rows)), shape=(len(rows), len(everyone))
         )
-        return self._finish(stack(found), "user", np.asarray(everyone.ids, np.int64), blocked.tocsr())
+        return self._finish(stack(found), "user", np.asarray(everyone.ids, dtype=object), blocked.tocsr())
 
     def _finish(
         self, recs: Recommendations, content_type: str, ids: np.ndarray, exclude: sp.csr_matrix
@@ -192,7 +192,7 @@ class HourlyScorer:
 
 def scored_lists(
     recs: Recommendations,
-    users: Sequence[int],
+    users: Sequence[str],
     ids: np.ndarray,
     exclude: sp.csr_matrix,
     *,
@@ -216,7 +216,7 @@ def scored_lists(
 
 def recommendation_lists(
     recs: Recommendations,
-    users: Sequence[int],
+    users: Sequence[str],
     ids: np.ndarray,
     content_type: str,
     *,
@@ -232,7 +232,7 @@ def recommendation_lists(
     for row, user in enumerate(users):
         items = tuple(
             RecommendedItem(
-                id=int(item_ids[column]),
+                id=str(item_ids[column]),
                 score=scores[row][position],
                 rank=position + 1,
                 sources={name: round(v[row][position], 5) for name, v in shares.items() if v[row][position]},
@@ -241,15 +241,20 @@ def recommendation_lists(
             if column >= 0
         )
         if items:
-            lists.append(RecommendationList(int(user), content_type, items, model_version, generated_at))
+            lists.append(RecommendationList(user, content_type, items, model_version, generated_at))
     return lists
 
 
-def own_items(users: list[int], creators: np.ndarray) -> sp.csr_matrix:
+def creator_codes(creators: np.ndarray) -> np.ndarray:
+    """Creator ids as dense integer codes: what the diversity cap in `ml` compares and sorts."""
+    return np.unique(creators, return_inverse=True)[1].astype(np.int64)
+
+
+def own_items(users: list[str], creators: np.ndarray) -> sp.csr_matrix:
     """users × items: 1 where the user created the item."""
     row_of = {user: row for row, user in enumerate(users)}
-    columns = [c for c, creator in enumerate(creators) if int(creator) in row_of]
-    rows = [row_of[int(creators[c])] for c in columns]
+    columns = [c for c, creator in enumerate(creators) if creator in row_of]
+    rows = [row_of[creators[c]] for c in columns]
     return sp.csr_matrix((np.ones(len(rows), np.float32), (rows, columns)), shape=(len(users), len(creators)))
 
 

@@ -27,6 +27,7 @@ from socialflow_pipelines.domains.recommendations.scoring import (
     HourlyScorer,
     ScoredLists,
     blend_weights,
+    creator_codes,
     event_weights,
     recommendation_lists,
 )
@@ -38,7 +39,7 @@ from socialflow_pipelines.ml.recommendations import (
     popularity_ranking,
     recommend_items,
 )
-from socialflow_pipelines.platform.cache import RedisCache, read_through, recommendations_key
+from socialflow_pipelines.platform.cache import RedisCache, read_or_load, recommendations_key
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.model_store import Gate, ModelStore, Publication
 
@@ -177,7 +178,7 @@ def fit_model(
     matrix: sp.csr_matrix,
     interactions: Interactions,
     item_features: dict[str, dict[str, float]],
-    user_features: dict[int, list[str]],
+    user_features: dict[str, list[str]],
 ) -> HybridRecommender:
     """One configured fit, for the held-out measurement and for the published model alike."""
     return HybridRecommender(
@@ -201,7 +202,7 @@ def fit_model(
 def held_out_metrics(
     interactions: Interactions,
     item_features: dict[str, dict[str, float]],
-    user_features: dict[int, list[str]],
+    user_features: dict[str, list[str]],
     params: TrainingParams,
 ) -> dict[str, Any]:
     """precision/recall/NDCG/MAP@k and AUC of the hybrid and of popularity on one random split."""
@@ -290,27 +291,33 @@ def recommendations_for(
     settings: Settings,
     db: Database,
     cache: RedisCache | None,
-    user_id: int,
+    user_id: str,
     content_type: str,
     *,
     limit: int,
-    excluded: set[int],
+    excluded: set[str],
 ) -> tuple[RecommendationList, ListSource]:
     """(the list served, where it came from): Redis first; the results store when the key is
-    missing or Redis is down; a cold-start list when the hourly job has not scored the user."""
-    cached = read_through(cache, recommendations_key(user_id, content_type))
-    if cached is not None:
-        return RecommendationList.from_payload(user_id, content_type, cached).served(excluded, limit), "cache"
-    stored = store.read_list(db, user_id, content_type)
-    if stored is not None:
-        return stored.served(excluded, limit), "store"
+    missing (written back to Redis) or Redis is down; a cold-start list when the hourly job has
+    not scored the user."""
+    found, source = read_or_load(
+        cache,
+        recommendations_key(user_id, content_type),
+        settings.rec_cache_ttl,
+        lambda: store.read_list(db, user_id, content_type),
+        RecommendationList.payload,
+    )
+    if source == "cache":
+        return RecommendationList.from_payload(user_id, content_type, found).served(excluded, limit), "cache"
+    if found is not None:  # written back: the next read is a hit
+        return found.served(excluded, limit), "store"
     return cold_start(settings, db, user_id, content_type, limit, excluded).served(
         excluded, limit
     ), "cold_start"
 
 
 def cold_start(
-    settings: Settings, db: Database, user_id: int, content_type: str, limit: int, exclude: set[int]
+    settings: Settings, db: Database, user_id: str, content_type: str, limit: int, exclude: set[str]
 ) -> RecommendationList:
     """What a user without precomputed recommendations gets: trending items (the blend's trending
     strategy alone) minus their own, consumed, rejected and excluded items, with the hourly job's
@@ -333,9 +340,9 @@ def cold_start(
     found = recommend_items(
         limit,
         n_users=1,
-        trending_scores=np.array([trending[int(i)] for i in ids], np.float32),
+        trending_scores=np.array([trending[i] for i in ids], np.float32),
         exclude=sp.csr_matrix(blocked_mask[None, :].astype(np.float32)),
-        creators=catalog["creator_id"].to_numpy(),
+        creators=creator_codes(catalog["creator_id"].to_numpy()),
         weights={"trending": 1.0},
         max_per_creator=settings.rec_max_per_creator,
         num_threads=1,

@@ -20,6 +20,7 @@ from socialflow_pipelines.domains.recommendations.records import RecommendationL
 from socialflow_pipelines.ml.content import vector_from_bytes
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database, decoded_json, select_in_chunks
+from socialflow_pipelines.platform.ids import ID_DTYPE
 
 ITEM_CONTENT_TYPES = ("video", "post")
 # A feature seen on one item only teaches the model nothing it could transfer to another item.
@@ -28,15 +29,15 @@ TAGS_PER_ITEM = 5
 TRENDING_FALLBACK_WINDOWS = ("24h", "7d", "30d", "6h", "1h")
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {
-    "user_id": pl.Int64(),
+    "user_id": ID_DTYPE,
     "content_type": pl.String(),
-    "content_id": pl.Int64(),
+    "content_id": ID_DTYPE,
     "event_type": pl.String(),
     "created_at": pl.Datetime("us", "UTC"),
 }
 
 
-def item_key(content_type: str, content_id: int) -> str:
+def item_key(content_type: str, content_id: str) -> str:
     return f"{content_type}:{content_id}"
 
 
@@ -50,21 +51,20 @@ def read_engagement(db: Database, since: datetime | None = None) -> pl.DataFrame
     if since is not None:
         query = query.where(events.c.created_at >= since)
     frame = db.read_frame(query, schema=EVENT_SCHEMA)
-    return frame.with_columns(
-        pl.concat_str("content_type", pl.lit(":"), pl.col("content_id").cast(pl.String)).alias("item_id")
-    )
+    return frame.with_columns(pl.concat_str("content_type", pl.lit(":"), "content_id").alias("item_id"))
 
 
-def active_users(db: Database, since: datetime) -> list[int]:
+def active_users(db: Database, since: datetime) -> list[str]:
     """Users with any engagement since `since`: the ones worth precomputing every hour."""
     events = schema.engagement_events
     query = sa.select(events.c.user_id).where(events.c.created_at >= since).distinct()
     with db.engine.connect() as conn:
-        return sorted(int(row[0]) for row in conn.execute(query))
+        return sorted(row[0] for row in conn.execute(query))
 
 
 def read_catalog(db: Database, content_type: str) -> pl.DataFrame:
-    """Every item of a content type (content_id, creator_id), minus those moderated `rejected`."""
+    """Every item of a content type (content_id, creator_id), minus those moderated `rejected`,
+    oldest first."""
     table = schema.APP_CONTENT_TABLES[content_type]
     results = schema.moderation_results
     rejected = sa.select(results.c.content_id).where(
@@ -73,9 +73,9 @@ def read_catalog(db: Database, content_type: str) -> pl.DataFrame:
     query = (
         sa.select(table.c.id.label("content_id"), table.c.user_id.label("creator_id"))
         .where(table.c.id.not_in(rejected))
-        .order_by(table.c.id)
+        .order_by(table.c.created_at, table.c.id)
     )
-    return db.read_frame(query, schema={"content_id": pl.Int64(), "creator_id": pl.Int64()})
+    return db.read_frame(query, schema={"content_id": ID_DTYPE, "creator_id": ID_DTYPE})
 
 
 def read_item_features(db: Database) -> dict[str, dict[str, float]]:
@@ -96,7 +96,7 @@ def read_item_features(db: Database) -> dict[str, dict[str, float]]:
                 values[f"topic:{topic['label']}"] = 1.0
             for tag in _json(tags)[:TAGS_PER_ITEM]:
                 values[f"tag:{str(tag).lower()}"] = 1.0
-            features[item_key(content_type, int(content_id))] = {k: v for k, v in values.items() if v > 0}
+            features[item_key(content_type, content_id)] = {k: v for k, v in values.items() if v > 0}
     counts = Counter(name for values in features.values() for name in values)
     return {
         key: {name: w for name, w in values.items() if counts[name] >= MIN_ITEMS_PER_FEATURE}
@@ -109,16 +109,14 @@ def _json(value: Any) -> list:
     return list(parsed or [])
 
 
-def read_user_features(db: Database) -> dict[int, list[str]]:
+def read_user_features(db: Database) -> dict[str, list[str]]:
     """The account's language: what places a brand-new user before they engage with anything."""
     users = schema.users
     with db.engine.connect() as conn:
-        return {
-            int(i): [f"language:{lang}"] for i, lang in conn.execute(sa.select(users.c.id, users.c.language))
-        }
+        return {i: [f"language:{lang}"] for i, lang in conn.execute(sa.select(users.c.id, users.c.language))}
 
 
-def read_embeddings(db: Database, content_type: str, content_ids: Sequence[int]) -> np.ndarray | None:
+def read_embeddings(db: Database, content_type: str, content_ids: Sequence[str]) -> np.ndarray | None:
     """Row-aligned embeddings of `content_ids` (zero rows where missing), in the dimension most
     stored vectors have; None when no item has one (no content strategy then)."""
     table = schema.content_embeddings
@@ -128,21 +126,21 @@ def read_embeddings(db: Database, content_type: str, content_ids: Sequence[int])
             lambda chunk: sa.select(table.c.content_id, table.c.dim, table.c.vector).where(
                 table.c.content_type == content_type, table.c.content_id.in_(chunk)
             ),
-            [int(i) for i in content_ids],
+            list(content_ids),
         )
-    blobs = {int(i): (int(dim), bytes(v)) for i, dim, v in found}
+    blobs = {i: (int(dim), bytes(v)) for i, dim, v in found}
     if not blobs:
         return None
     dim = Counter(dim for dim, _ in blobs.values()).most_common(1)[0][0]
     vectors = np.zeros((len(content_ids), dim), np.float32)
     for row, content_id in enumerate(content_ids):
-        stored = blobs.get(int(content_id))
+        stored = blobs.get(content_id)
         if stored is not None and stored[0] == dim:
             vectors[row] = vector_from_bytes(stored[1], dim)
     return vectors
 
 
-def read_trending(db: Database, content_type: str, window: str) -> dict[int, float]:
+def read_trending(db: Database, content_type: str, window: str) -> dict[str, float]:
     """content_id → trending score in `window`, or in the first fallback window that has rows."""
     table = schema.trending_scores
     with db.engine.connect() as conn:
@@ -150,7 +148,7 @@ def read_trending(db: Database, content_type: str, window: str) -> dict[int, flo
             query = sa.select(table.c.content_id, table.c.score).where(
                 table.c.content_type == content_type, table.c.time_window == candidate
             )
-            scores = {int(i): float(s) for i, s in conn.execute(query)}
+            scores = {i: float(s) for i, s in conn.execute(query)}
             if scores:
                 return scores
     return {}
@@ -160,20 +158,20 @@ def read_follows(db: Database) -> pl.DataFrame:
     follows = schema.follows
     return db.read_frame(
         sa.select(follows.c.follower_id, follows.c.followee_id),
-        schema={"follower_id": pl.Int64(), "followee_id": pl.Int64()},
+        schema={"follower_id": ID_DTYPE, "followee_id": ID_DTYPE},
     )
 
 
-def consumed_ids(db: Database, user_id: int, content_type: str) -> set[int]:
+def consumed_ids(db: Database, user_id: str, content_type: str) -> set[str]:
     events = schema.engagement_events
     query = sa.select(events.c.content_id).where(
         events.c.user_id == user_id, events.c.content_type == content_type
     )
     with db.engine.connect() as conn:
-        return {int(row[0]) for row in conn.execute(query.distinct())}
+        return {row[0] for row in conn.execute(query.distinct())}
 
 
-def popular_accounts(db: Database, user_id: int, limit: int, exclude: Iterable[int]) -> list[int]:
+def popular_accounts(db: Database, user_id: str, limit: int, exclude: Iterable[str]) -> list[str]:
     """The most followed accounts the user does not follow yet (never the user), most followed first."""
     follows = schema.follows
     followed = sa.select(follows.c.followee_id).where(follows.c.follower_id == user_id)
@@ -186,7 +184,7 @@ def popular_accounts(db: Database, user_id: int, limit: int, exclude: Iterable[i
         .limit(limit)
     )
     with db.engine.connect() as conn:
-        return [int(account) for account, _followers in conn.execute(query)]
+        return [account for account, _followers in conn.execute(query)]
 
 
 def write_recommendations(db: Database, lists_by_type: Mapping[str, Iterable[RecommendationList]]) -> None:
@@ -198,7 +196,7 @@ def write_recommendations(db: Database, lists_by_type: Mapping[str, Iterable[Rec
             db.replace(table, rows_frame(lists), table.c.content_type == content_type, connection=conn)
 
 
-def read_list(db: Database, user_id: int, content_type: str) -> RecommendationList | None:
+def read_list(db: Database, user_id: str, content_type: str) -> RecommendationList | None:
     """The stored list of one user and content type, if the hourly job wrote one."""
     table = schema.recommendations
     query = sa.select(table).where(table.c.user_id == user_id, table.c.content_type == content_type)

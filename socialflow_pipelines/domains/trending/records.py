@@ -19,7 +19,7 @@ class TrendingScore:
     earlier velocity; "trajectory": items of its age; None for rows stored before baselines)."""
 
     content_type: str
-    content_id: int
+    content_id: str
     time_window: str
     velocity: float
     baseline_velocity: float
@@ -34,7 +34,7 @@ class TrendingScore:
         """A `ml.trending_scores` row, or one item of the cached list (the same keys)."""
         return cls(
             content_type=str(row["content_type"]),
-            content_id=int(row["content_id"]),
+            content_id=str(row["content_id"]),
             time_window=str(row["time_window"]),
             velocity=float(row["velocity"]),
             baseline_velocity=float(row["baseline_velocity"]),

@@ -22,7 +22,7 @@ from socialflow_pipelines.ml.trending import (
     lookback_hours,
     top_per_window,
 )
-from socialflow_pipelines.platform.cache import RedisCache, read_through, trending_key
+from socialflow_pipelines.platform.cache import RedisCache, read_or_load, trending_key
 from socialflow_pipelines.platform.db.engine import Database
 
 CACHED_PER_LIST = 100  # the API serves at most 50; 100 leaves room for exclusions
@@ -97,11 +97,28 @@ def refresh_trending(settings: Settings, db: Database, now: datetime) -> Trendin
 
 
 def trending_list(
-    db: Database, cache: RedisCache | None, content_type: str, time_window: str, limit: int
+    settings: Settings,
+    db: Database,
+    cache: RedisCache | None,
+    content_type: str,
+    time_window: str,
+    limit: int,
 ) -> tuple[TrendingList, Literal["cache", "store"]]:
-    """(the best `limit` items, where they came from): Redis first; the results store when the key
-    is missing or Redis is down."""
-    cached = read_through(cache, trending_key(content_type, time_window))
-    if cached is not None:
-        return TrendingList.from_payload(content_type, time_window, cached).head(limit), "cache"
-    return store.read_list(db, content_type, time_window, limit), "store"
+    """(the best `limit` items, where they came from): Redis first; on a miss the whole stored list,
+    written back to Redis so the next read is a hit (after Redis lost its data, too)."""
+
+    def stored_list() -> TrendingList | None:
+        found = store.read_list(db, content_type, time_window, settings.trending_keep_top)
+        return found if found.items else None  # nothing before the first refresh: nothing cached
+
+    found, source = read_or_load(
+        cache,
+        trending_key(content_type, time_window),
+        settings.trending_cache_ttl,
+        stored_list,
+        TrendingList.payload,
+    )
+    if source == "cache":
+        return TrendingList.from_payload(content_type, time_window, found).head(limit), "cache"
+    empty = TrendingList(content_type, time_window, ())
+    return (found or empty).head(limit), "store"

@@ -12,10 +12,11 @@ from socialflow_pipelines.domains.trending.records import TrendingList
 from socialflow_pipelines.ml.trending import HOURLY_SCHEMA
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.ids import ID_DTYPE
 
 EVENT_SCHEMA: dict[str, pl.DataType] = {
     "content_type": pl.String(),
-    "content_id": pl.Int64(),
+    "content_id": ID_DTYPE,
     "event_type": pl.String(),
     "created_at": pl.Datetime("us", "UTC"),
 }

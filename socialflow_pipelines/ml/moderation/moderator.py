@@ -24,6 +24,7 @@ from socialflow_pipelines.ml.moderation.decision import (
 )
 from socialflow_pipelines.ml.moderation.frames import rgb_frame
 from socialflow_pipelines.ml.moderation.scorer import Scorer
+from socialflow_pipelines.ml.text_normalise import normalise_text
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,12 @@ class ContentModerator:
         return [self._result(LABELS, scores[i], missing[i], all_scorers) for i in range(len(videos))]
 
     def _score_texts(self, texts: Sequence[str]) -> tuple[list[dict[str, float]], list[dict[str, str]]]:
+        # Every text model reads the normal form: disguised text is judged as what it shows, and
+        # text of format characters alone is as empty as it looks.
+        texts = [normalise_text(text) if text else "" for text in texts]
         scores: list[dict[str, float]] = [{} for _ in texts]
         missing: list[dict[str, str]] = [{} for _ in texts]
-        present = [i for i, text in enumerate(texts) if text and text.strip()]
+        present = [i for i, text in enumerate(texts) if text.strip()]
         for i in set(range(len(texts))) - set(present):
             for label in TEXT_LABELS:
                 missing[i][label] = "empty text"

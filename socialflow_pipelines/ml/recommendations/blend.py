@@ -52,9 +52,9 @@ def blend(
 ) -> Recommendations:
     """Blend the strategies' lists into the best `k` per user.
 
-    Strategies missing from `weights` or weighted 0 are ignored. With `creators` (creator id per item
-    column, -1 unknown), no creator has more than `max_per_creator` items in any `window` consecutive
-    positions: a page of ten is never one creator's.
+    Strategies missing from `weights` or weighted 0 are ignored. With `creators` (an integer code of
+    the creator per item column, -1 unknown), no creator has more than `max_per_creator` items in
+    any `window` consecutive positions: a page of ten is never one creator's.
     """
     names = [name for name in candidates if weights.get(name, 0.0) > 0]
     if not names:

@@ -22,40 +22,106 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
+from socialflow_pipelines.platform.breaker import CircuitBreaker
 from socialflow_pipelines.platform.db.schema import ML_SCHEMA, UTCDateTime
+from socialflow_pipelines.platform.ids import IdType, canonical_id, follow_database_ids, id_type_of
 
 ID_CHUNK = 900  # ids per IN (...) list: under SQLite's bound-parameter limit, with room to spare
 
 
-def make_engine(url: str) -> Engine:
-    """An engine whose `ml` schema maps to the main database on SQLite (which has no schemas)."""
+def make_engine(
+    url: str, *, statement_timeout_s: float | None = None, connect_timeout_s: float = 10
+) -> Engine:
+    """An engine whose `ml` schema maps to the main database on SQLite (which has no schemas),
+    whose id columns follow the database's kind (platform.ids), and whose every wait is bounded:
+    connecting, and, with `statement_timeout_s`, each statement (a lock wait on SQLite)."""
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 60})
+        busy_ms = int((statement_timeout_s or 60) * 1000)
+        engine = sa.create_engine(url, connect_args={"timeout": busy_ms / 1000})
 
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.close()
 
+        follow_database_ids(engine)
         return engine.execution_options(schema_translate_map={ML_SCHEMA: None})
-    return sa.create_engine(url, pool_pre_ping=True)
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout_s))}
+    if statement_timeout_s is not None:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout_s * 1000)}"
+    engine = sa.create_engine(
+        url, pool_pre_ping=True, pool_timeout=connect_timeout_s, connect_args=connect_args
+    )
+    follow_database_ids(engine)
+    return engine
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database failed moments ago: not tried again until its breaker's cooldown ends."""
+
+
+def _trip_on_failure(engine: Engine, breaker: CircuitBreaker) -> None:
+    """A failed connect or a lost connection opens `breaker`; while it is open, connecting fails at
+    once (DatabaseUnavailable) instead of waiting out the connect timeout on every request."""
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _refuse_while_open(*_args: Any) -> None:
+        if not breaker.allow():
+            raise DatabaseUnavailable("the database failed moments ago")
+
+    @sa.event.listens_for(engine, "connect")
+    def _closed(*_args: Any) -> None:
+        breaker.succeeded()
+
+    @sa.event.listens_for(engine, "handle_error")
+    def _opened(context: Any) -> None:
+        lost = context.is_disconnect or isinstance(context.original_exception, OSError | TimeoutError)
+        if lost or isinstance(context.sqlalchemy_exception, sa.exc.OperationalError):
+            breaker.failed()
 
 
 class Database:
     """The results store and the app source: same database, one code path for both dialects."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        statement_timeout_s: float | None = None,
+        connect_timeout_s: float = 10,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
         self.url = url
+        self.statement_timeout_s = statement_timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self.breaker = breaker
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.url)
+        engine = make_engine(
+            self.url, statement_timeout_s=self.statement_timeout_s, connect_timeout_s=self.connect_timeout_s
+        )
+        if self.breaker is not None:
+            _trip_on_failure(engine, self.breaker)
+        return engine
+
+    @property
+    def id_type(self) -> IdType:
+        """The kind of backend ids in this database (platform.ids), found on first connect."""
+        if not hasattr(self.engine.dialect, "socialflow_id_type"):
+            with self.engine.connect():
+                pass
+        return id_type_of(self.engine.dialect)
+
+    def canonical_id(self, value: object) -> str:
+        """`value` as an id of this database's kind (InvalidId otherwise)."""
+        return canonical_id(value, self.id_type)
 
     @property
     def is_postgres(self) -> bool:

@@ -30,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
+from socialflow_pipelines.platform.ids import ExternalId
+
 ML_SCHEMA = "ml"
 CONTENT_TYPES = ("video", "post", "comment")
 EVENT_TYPES = ("view", "like", "comment", "share")
@@ -43,7 +45,10 @@ metadata = MetaData(
 )
 
 Json = JSON().with_variant(JSONB(), "postgresql")
-Id = BigInteger().with_variant(Integer(), "sqlite")
+# Ids the backend owns (users, items): UUID or integer per deployment (platform.ids). Surrogate
+# keys of our own rows (events, reviews) stay serial integers.
+Id = ExternalId()
+SerialId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -135,7 +140,7 @@ comments = Table(
 engagement_events = Table(
     "engagement_events",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("id", SerialId, primary_key=True, autoincrement=True),
     Column("user_id", Id, nullable=False),
     Column("content_type", String(16), nullable=False),
     Column("content_id", Id, nullable=False),
@@ -148,7 +153,7 @@ engagement_events = Table(
 moderation_reviews = Table(
     "moderation_reviews",
     metadata,
-    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("id", SerialId, primary_key=True, autoincrement=True),
     Column("content_type", String(16), nullable=False),
     Column("content_id", Id, nullable=False),
     Column("reviewer_id", Id, nullable=False),

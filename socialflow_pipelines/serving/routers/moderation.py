@@ -18,7 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from socialflow_pipelines.domains.moderation import service
 from socialflow_pipelines.platform.model_store import ModelStore
 from socialflow_pipelines.platform.time import utc_now
-from socialflow_pipelines.serving.deps import AdminDep, CacheDep, DatabaseDep, SettingsDep
+from socialflow_pipelines.serving.deps import (
+    ERROR_RESPONSES,
+    AdminDep,
+    CacheDep,
+    DatabaseDep,
+    SettingsDep,
+    backend_id,
+)
 
 router = APIRouter(tags=["moderation"])
 
@@ -34,12 +41,15 @@ class ModerateRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"content_type": "post", "content_id": 42}, {"text": "free money!!"}]
+            "examples": [
+                {"content_type": "post", "content_id": "123e4567-e89b-12d3-a456-426614174000"},
+                {"text": "free money!!"},
+            ]
         },
     )
 
     content_type: Literal["video", "post", "comment"] | None = None
-    content_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    content_id: str | None = Field(default=None, max_length=64, description="A backend id (UUID by default).")
     text: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT_CHARS)
     title: str | None = Field(default=None, min_length=1, max_length=MAX_TITLE_CHARS)
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
@@ -65,7 +75,9 @@ class ModerateRequest(BaseModel):
 
 class ModerationResponse(BaseModel):
     content_type: str | None
-    content_id: int | None
+    content_id: str | None
+    is_safe: bool = Field(description="The seed's flag: the decision is approved.")
+    confidence: float | None = Field(description="The seed's confidence: the highest label score.")
     decision: str = Field(description="approved, flagged, review_required or rejected.")
     flags: list[str]
     reason: str
@@ -80,7 +92,7 @@ class ModerationResponse(BaseModel):
     source: Literal["cache", "store", "model"]
 
 
-@router.post("/moderate", response_model=ModerationResponse)
+@router.post("/moderate", response_model=ModerationResponse, responses=ERROR_RESPONSES)
 def moderate(
     body: ModerateRequest, _admin: AdminDep, settings: SettingsDep, database: DatabaseDep, cache: CacheDep
 ) -> ModerationResponse:
@@ -91,9 +103,17 @@ def moderate(
             settings, models, text=body.text, title=body.title, description=body.description, now=utc_now()
         )
     else:
+        content_id = backend_id(database, body.content_id, ("body", "content_id"))
         judgement = service.judge_item(
-            settings, database, models, cache, body.content_type, body.content_id, utc_now()
+            settings, database, models, cache, body.content_type, content_id, utc_now()
         )
         if judgement is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.content_type} {body.content_id} not found")
-    return ModerationResponse(**judgement.payload, source=judgement.source)
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.content_type} {content_id} not found")
+    payload = judgement.payload
+    scores = [score for score in payload["scores"].values() if score is not None]
+    return ModerationResponse(
+        **payload,
+        is_safe=payload["decision"] == "approved",
+        confidence=max(scores) if scores else None,
+        source=judgement.source,
+    )

@@ -11,53 +11,60 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from socialflow_pipelines.domains.recommendations.service import recommendations_for
-from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, SettingsDep, UserDep
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.serving.deps import (
+    ERROR_RESPONSES,
+    CacheDep,
+    DatabaseDep,
+    SettingsDep,
+    UserDep,
+    backend_id,
+)
 
 router = APIRouter(tags=["recommendations"])
 MAX_EXCLUDE_IDS = 200
 
 
 class RecommendedItem(BaseModel):
-    id: int
+    id: str
     score: float
     rank: int
     sources: dict[str, float]
 
 
 class RecommendationsResponse(BaseModel):
-    user_id: int
+    """The seed's fields (user_id, content_type, recommendations: ids best first, count), and each
+    item's score and sources."""
+
+    user_id: str
     content_type: str
+    recommendations: list[str]
+    count: int
     items: list[RecommendedItem]
     source: Literal["cache", "store", "cold_start"]
     generated_at: datetime | None = None
 
 
-MAX_ID = 2**63 - 1  # BIGINT
-
-
-def _is_id(part: str) -> bool:
-    """ASCII digits only (str.isdigit also accepts '²'), within BIGINT."""
-    return part.isascii() and part.isdigit() and len(part) <= 19 and 0 < int(part) <= MAX_ID
-
-
-def parse_exclude_ids(raw: str | None) -> set[int]:
-    """Comma-separated positive ints, at most MAX_EXCLUDE_IDS; anything else is a 422 naming the field."""
+def parse_exclude_ids(database: Database, raw: str | None) -> set[str]:
+    """Comma-separated ids of the deployment's kind, at most MAX_EXCLUDE_IDS; anything else is a
+    422 naming the field."""
     if raw is None or not raw.strip():
         return set()
     parts = [part.strip() for part in raw.split(",")]
-    message = None
     if len(parts) > MAX_EXCLUDE_IDS:
-        message = f"at most {MAX_EXCLUDE_IDS} ids"
-    elif not all(_is_id(part) for part in parts):
-        message = "comma-separated positive integer ids expected"
-    if message is not None:
         raise RequestValidationError(
-            [{"loc": ("query", "exclude_ids"), "msg": message, "type": "value_error", "input": raw}]
+            [
+                {
+                    "loc": ("query", "exclude_ids"),
+                    "msg": f"at most {MAX_EXCLUDE_IDS} ids",
+                    "type": "value_error",
+                }
+            ]
         )
-    return {int(part) for part in parts}
+    return {backend_id(database, part, ("query", "exclude_ids")) for part in parts}
 
 
-@router.get("/recommendations", response_model=RecommendationsResponse)
+@router.get("/recommendations", response_model=RecommendationsResponse, responses=ERROR_RESPONSES)
 def get_recommendations(
     user: UserDep,
     settings: SettingsDep,
@@ -69,15 +76,17 @@ def get_recommendations(
 ) -> RecommendationsResponse:
     """Redis first; the results store when the key is missing or Redis is down; a cold-start list
     (trending items, or popular accounts) when the user has no precomputed one."""
-    excluded = parse_exclude_ids(exclude_ids)
-    user_id = int(user.user_id)
+    excluded = parse_exclude_ids(database, exclude_ids)
     found, source = recommendations_for(
-        settings, database, cache, user_id, content_type, limit=limit, excluded=excluded
+        settings, database, cache, user.user_id, content_type, limit=limit, excluded=excluded
     )
+    items = [RecommendedItem(**item.payload()) for item in found.items]
     return RecommendationsResponse(
-        user_id=user_id,
+        user_id=user.user_id,
         content_type=content_type,
-        items=[RecommendedItem(**item.payload()) for item in found.items],
+        recommendations=[item.id for item in items],
+        count=len(items),
+        items=items,
         source=source,
         generated_at=found.generated_at,
     )

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from socialflow_pipelines.domains.trending.service import trending_list
-from socialflow_pipelines.serving.deps import CacheDep, DatabaseDep, UserDep
+from socialflow_pipelines.serving.deps import ERROR_RESPONSES, CacheDep, DatabaseDep, SettingsDep, UserDep
 
 router = APIRouter(tags=["trending"])
 
 
 class TrendingItem(BaseModel):
-    content_id: int
+    content_id: str
     rank: int
     score: float
     velocity: float
@@ -35,9 +35,10 @@ class TrendingResponse(BaseModel):
     computed_at: datetime | None = None
 
 
-@router.get("/trending", response_model=TrendingResponse)
+@router.get("/trending", response_model=TrendingResponse, responses=ERROR_RESPONSES)
 def get_trending(
     _user: UserDep,
+    settings: SettingsDep,
     database: DatabaseDep,
     cache: CacheDep,
     content_type: Annotated[Literal["video", "post"], Query()] = "video",
@@ -45,7 +46,7 @@ def get_trending(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> TrendingResponse:
     """Redis first; the results store when the key is missing or Redis is down."""
-    found, source = trending_list(database, cache, content_type, time_window, limit)
+    found, source = trending_list(settings, database, cache, content_type, time_window, limit)
     return TrendingResponse(
         content_type=content_type,
         time_window=time_window,

@@ -22,6 +22,7 @@ from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.model_store import ModelStore
 from tests.defs.content.world import DAY, FIRST_DAY, SECOND_DAY, decoded, rows, seed
 from tests.defs.ranges import partition_range
+from tests.domains.catalog.world import iid
 
 
 def published_topic_model() -> str | None:
@@ -151,11 +152,11 @@ def test_content_topics_label_items_as_a_second_analysis_would_and_its_check_fai
     features, embeddings = schema.content_features, schema.content_embeddings
     with sqlite_db.begin() as conn:
         conn.execute(
-            embeddings.delete().where(embeddings.c.content_type == "post", embeddings.c.content_id == 1)
+            embeddings.delete().where(embeddings.c.content_type == "post", embeddings.c.content_id == iid(1))
         )
         conn.execute(
             features.update()
-            .where(features.c.content_type == "post", features.c.content_id == 1)
+            .where(features.c.content_type == "post", features.c.content_id == iid(1))
             .values(topics=stale)
         )
     failing = label_topics()
@@ -171,7 +172,9 @@ def test_listed_ids_run_analyses_only_those_items(sqlite_db: Database) -> None:
         [content_analysis],
         resources=defs.resources,
         partition_key=SECOND_DAY.strftime(DAY),
-        run_config={"ops": {"content_analysis": {"config": {"posts": [1, 2], "comments": [3]}}}},
+        run_config={
+            "ops": {"content_analysis": {"config": {"posts": [iid(1), iid(2)], "comments": [iid(3)]}}}
+        },
     )
     assert result.success
     assert all(check_results(result).values())

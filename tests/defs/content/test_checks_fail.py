@@ -18,6 +18,7 @@ from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.check_results import by_name, meta
 from tests.defs.content.world import DAY, SECOND_DAY
 from tests.defs.content.world import seed as seed_small_world
+from tests.domains.catalog.world import iid
 
 MINILM = {"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 384}
 DAYS = (SECOND_DAY.date(), (SECOND_DAY + timedelta(days=1)).date())
@@ -61,7 +62,7 @@ def analyse(**kwargs) -> dict[str, dg.AssetCheckEvaluation]:
     return by_name(result.get_asset_check_evaluations())
 
 
-def listed(posts: list[int]) -> dict:
+def listed(posts: list[str]) -> dict:
     return {"ops": {"content_analysis": {"config": {"posts": posts}}}}
 
 
@@ -69,7 +70,7 @@ def test_content_checks_fail_on_bad_rows_in_the_range_and_on_items_left_unanalys
     sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_small_world(sqlite_db)
-    first = analyse(run_config=listed([1, 2, 100]))  # three posts of the second day
+    first = analyse(run_config=listed([iid(1), iid(2), iid(100)]))  # three posts of the second day
     assert {name: c.passed for name, c in first.items()} == {
         "sentiment_score_in_range": True,
         "every_item_analysed": True,
@@ -80,25 +81,25 @@ def test_content_checks_fail_on_bad_rows_in_the_range_and_on_items_left_unanalys
     # Rows an older version left in the day: a raw sentiment score, a truncated vector, and a
     # vector of another embedding model. A run listing another item of the day finds them.
     features, embeddings = schema.content_features, schema.content_embeddings
-    post = sa.and_(features.c.content_type == "post", features.c.content_id == 2)
+    post = sa.and_(features.c.content_type == "post", features.c.content_id == iid(2))
     with sqlite_db.begin() as conn:
         conn.execute(features.update().where(post).values(sentiment_score=1.5))
         vector = conn.execute(
             sa.select(embeddings.c.vector).where(
-                embeddings.c.content_type == "post", embeddings.c.content_id == 2
+                embeddings.c.content_type == "post", embeddings.c.content_id == iid(2)
             )
         ).scalar_one()
         conn.execute(
             embeddings.update()
-            .where(embeddings.c.content_type == "post", embeddings.c.content_id == 2)
+            .where(embeddings.c.content_type == "post", embeddings.c.content_id == iid(2))
             .values(vector=bytes(vector)[:-4])
         )
         conn.execute(
             embeddings.update()
-            .where(embeddings.c.content_type == "post", embeddings.c.content_id == 100)
+            .where(embeddings.c.content_type == "post", embeddings.c.content_id == iid(100))
             .values(model="old/embedder-768", dim=768, vector=np.zeros(768, "<f4").tobytes())
         )
-    found = analyse(run_config=listed([1]))
+    found = analyse(run_config=listed([iid(1)]))
     assert found["sentiment_score_in_range"].passed is False
     assert meta(found["sentiment_score_in_range"])["out_of_range"] == 1
     assert found["embedding_dims_consistent"].passed is False
@@ -118,7 +119,10 @@ def test_content_checks_fail_on_bad_rows_in_the_range_and_on_items_left_unanalys
         with db.begin() as conn:
             conn.execute(
                 schema.posts.insert().values(
-                    id=901, user_id=11, text="posted mid-run", created_at=SECOND_DAY + timedelta(hours=3)
+                    id=iid(901),
+                    user_id=iid(11),
+                    text="posted mid-run",
+                    created_at=SECOND_DAY + timedelta(hours=3),
                 )
             )
 

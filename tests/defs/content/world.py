@@ -1,7 +1,7 @@
 """A small hand-built world whose answers are known: posts from three themes over the last two
 whole days, three posts with a known language and sentiment, comments, and two videos (one with
 captions). User OWNER owns posts 1-3 and video 1. Shared by the content, moderation and trending
-tests."""
+tests. Items and users are numbered here and stored as `iid(n)`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
+from tests.domains.catalog.world import iid, number
 
 NOW = datetime.now(UTC)
 # Two whole days in the past, so every item is older than "now" whenever the test runs.
@@ -122,20 +123,26 @@ def hand_built_world() -> dict[str, pl.DataFrame]:
     }  # fmt: skip
 
 
+ID_COLUMNS = ("id", "user_id", "parent_id", "video_id")
+
+
 def seed(db: Database) -> int:
-    """Writes the world; returns how many items it holds."""
+    """Writes the world, item and user n as `iid(n)`; returns how many items it holds."""
     world = hand_built_world()
     with db.begin() as conn:
         for name, frame in world.items():
-            db.insert(schema.metadata.tables[f"ml.{name}" if name == "captions" else name], frame, conn)
+            stored = frame.with_columns(
+                pl.col(c).map_elements(iid, return_dtype=pl.String) for c in ID_COLUMNS if c in frame.columns
+            )
+            db.insert(schema.metadata.tables[f"ml.{name}" if name == "captions" else name], stored, conn)
     return sum(world[name].height for name in ("posts", "comments", "videos"))
 
 
 def rows(db: Database, table: sa.Table) -> dict[tuple[str, int], dict]:
-    """A result table's rows by item key."""
+    """A result table's rows by item key (content_type, n)."""
     with db.engine.connect() as conn:
         found = [dict(r._mapping) for r in conn.execute(sa.select(table))]
-    return {(r["content_type"], int(r["content_id"])): r for r in found}
+    return {(r["content_type"], number(r["content_id"])): r for r in found}
 
 
 def decoded(value):

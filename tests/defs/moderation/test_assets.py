@@ -27,7 +27,9 @@ from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.ranges import partition_range
 
-NOW = datetime.now(UTC)
+# Recent but fixed within a day: the world (and the toxic-vs-clean margin below) does not
+# depend on the hour the tests run at.
+NOW = datetime.now(UTC).replace(hour=6, minute=0, second=0, microsecond=0) - timedelta(days=1)
 DAY = "%Y-%m-%d"
 
 
@@ -127,7 +129,7 @@ def test_materialization_writes_results_app_columns_and_redis(any_db: Database, 
     assert unmoderated == 0
 
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    post_id = int(world["posts"]["id"][0])
+    post_id = world["posts"]["id"][0]
     cached = json.loads(client.get(f"moderation:post:{post_id}"))
     assert cached["decision"] == stored[("post", post_id)]["decision"]
     assert set(cached["missing"]) == {"spam", "hate_speech"}
@@ -164,7 +166,7 @@ def test_backfill_keeps_human_decisions_and_a_rerun_changes_nothing(sqlite_db: D
             schema.moderation_reviews.insert().values(
                 content_type="post",
                 content_id=approved_post,
-                reviewer_id=1,
+                reviewer_id=world["users"].filter("is_admin")["id"][0],
                 decision="rejected",
                 labels={"spam": True, "toxicity": False, "hate_speech": False},
                 created_at=NOW,
@@ -259,7 +261,7 @@ def test_videos_are_scored_on_frames_only_where_their_media_decodes(sqlite_db: D
     writer.release()
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video")
-    with_media, undecodable = (int(i) for i in world["videos"]["id"][:2])
+    with_media, undecodable = world["videos"]["id"][:2]
     with sqlite_db.begin() as conn:
         for video_id, path in ((with_media, clip), (undecodable, broken)):
             conn.execute(
@@ -278,5 +280,5 @@ def test_videos_are_scored_on_frames_only_where_their_media_decodes(sqlite_db: D
     assert text_only["scores"]["nsfw"] is None
     assert "could not be decoded" in text_only["signals"]["missing"]["nsfw"]
     assert "nsfw" not in text_only["signals"]["reason"]  # judged on its text, not sent to review
-    no_media = stored[("video", int(world["videos"]["id"][2]))]
+    no_media = stored[("video", world["videos"]["id"][2])]
     assert "no media file" in no_media["signals"]["missing"]["nsfw"]

@@ -18,12 +18,13 @@ from tests.defs.check_results import by_name, meta
 from tests.defs.content.test_assets import DAY, FIRST_DAY, SECOND_DAY
 from tests.defs.content.test_assets import seed as seed_small_world
 from tests.defs.ranges import partition_range
+from tests.domains.catalog.world import iid
 
 
 def test_moderation_checks_judge_the_stored_scores_and_the_unmoderated_count() -> None:
     good = {
-        ("post", 1): {"spam": None, "toxicity": 0.12, "hate_speech": None},
-        ("video", 2): {"toxicity": 0.0, "nsfw": 1.0},
+        ("post", iid(1)): {"spam": None, "toxicity": 0.12, "hate_speech": None},
+        ("video", iid(2)): {"toxicity": 0.0, "nsfw": 1.0},
     }
     passing = by_name(moderation_checks(good, 0, "2 listed items"))
     assert passing["scores_in_unit_interval"].passed and passing["every_item_moderated"].passed
@@ -35,9 +36,9 @@ def test_moderation_checks_judge_the_stored_scores_and_the_unmoderated_count() -
 
     bad = {
         **good,
-        ("post", 3): {"spam": None, "toxicity": 1.5, "hate_speech": None},  # a raw logit, stored by hand
-        ("comment", 4): {"toxicity": float("nan")},
-        ("video", 5): {"toxicity": 0.3, "nsfw": -0.2},
+        ("post", iid(3)): {"spam": None, "toxicity": 1.5, "hate_speech": None},  # a raw logit, stored by hand
+        ("comment", iid(4)): {"toxicity": float("nan")},
+        ("video", iid(5)): {"toxicity": 0.3, "nsfw": -0.2},
     }
     failing = by_name(moderation_checks(bad, 2, "every item created 2024-01-01 .. 2024-01-02"))
     scores = failing["scores_in_unit_interval"]
@@ -45,7 +46,7 @@ def test_moderation_checks_judge_the_stored_scores_and_the_unmoderated_count() -
     assert meta(scores) == {
         "scores_checked": 7,
         "out_of_range": 3,
-        "out_of_range_items": "post:3, comment:4, video:5",
+        "out_of_range_items": f"post:{iid(3)}, comment:{iid(4)}, video:{iid(5)}",
     }
     moderated = failing["every_item_moderated"]
     assert moderated.passed is False
@@ -79,16 +80,19 @@ def test_moderation_checks_fail_on_what_the_store_holds_after_the_run(
 
     def write_then_interfere(db: Database, records) -> None:
         write_records(db, records)
-        stored = read_results(db, [("post", 2)])[("post", 2)].scores
+        stored = read_results(db, [("post", iid(2))])[("post", iid(2))].scores
         with db.begin() as conn:
             conn.execute(
                 results.update()
-                .where(results.c.content_type == "post", results.c.content_id == 2)
+                .where(results.c.content_type == "post", results.c.content_id == iid(2))
                 .values(scores={**stored, "toxicity": 1.5})
             )
             conn.execute(
                 schema.posts.insert().values(
-                    id=900, user_id=11, text="posted mid-run", created_at=SECOND_DAY + timedelta(hours=2)
+                    id=iid(900),
+                    user_id=iid(11),
+                    text="posted mid-run",
+                    created_at=SECOND_DAY + timedelta(hours=2),
                 )
             )
 
@@ -96,12 +100,15 @@ def test_moderation_checks_fail_on_what_the_store_holds_after_the_run(
     failing = by_name(moderate_both_days().get_asset_check_evaluations())
     scores = failing["scores_in_unit_interval"]
     assert scores.passed is False
-    assert meta(scores)["out_of_range"] == 1 and meta(scores)["out_of_range_items"] == "post:2"
+    assert meta(scores)["out_of_range"] == 1 and meta(scores)["out_of_range_items"] == f"post:{iid(2)}"
     moderated = failing["every_item_moderated"]
     assert moderated.passed is False and meta(moderated)["unmoderated"] == 1
 
     # The read-back holds stored rows only.
-    assert set(read_results(any_db, [("post", 2), ("post", 900), ("post", 1)])) == {("post", 2), ("post", 1)}
+    assert set(read_results(any_db, [("post", iid(2)), ("post", iid(900)), ("post", iid(1))])) == {
+        ("post", iid(2)),
+        ("post", iid(1)),
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
+from socialflow_demo.ids import demo_id
 from socialflow_pipelines.defs.recommendations.assets import ASSETS, recommendations
 from socialflow_pipelines.domains.recommendations.service import MODEL_NAME
 from socialflow_pipelines.platform.db import schema
@@ -48,16 +49,16 @@ def test_model_beats_popularity_and_is_published_with_its_metrics(sqlite_db: Dat
 
 
 def test_indexes_are_stable_across_runs(sqlite_db: Database, tmp_path) -> None:
-    seed_world(sqlite_db, users=100, days=2)
+    world = seed_world(sqlite_db, users=100, days=2)
     registry = ModelStore(tmp_path / "models")
     materialize(ASSETS[:1])
     first, _ = registry.load("interaction_matrix")
-    new_user = 10_000
+    new_user = demo_id("user", 10_000)  # past the world's users
     events = pl.DataFrame(
         {
             "user_id": [new_user],
             "content_type": ["post"],
-            "content_id": [1],
+            "content_id": [world["posts"]["id"][0]],
             "event_type": ["like"],
             "created_at": [NOW],
         }
@@ -89,8 +90,8 @@ def test_new_item_with_features_reaches_its_topic_fans(sqlite_db: Database) -> N
     topic = favourite["topic"].value_counts(sort=True)["topic"][0]
     fans = set(favourite.filter(pl.col("topic") == topic)["user_id"].to_list())
 
-    new_post = int(world["posts"]["id"].max()) + 1
-    creator = int(world["users"]["id"].max())
+    new_post = demo_id("post", 100_000)  # past the world's posts
+    creator = world["users"]["id"].max()
     post = pl.DataFrame({"id": [new_post], "user_id": [creator], "text": ["brand new"], "created_at": [NOW]})
     with sqlite_db.begin() as conn:
         sqlite_db.insert(schema.posts, post, conn)
@@ -112,7 +113,7 @@ def test_new_item_with_features_reaches_its_topic_fans(sqlite_db: Database) -> N
 def test_exclusions_hold_own_consumed_and_rejected(sqlite_db: Database) -> None:
     world = seed_world(sqlite_db, users=150, days=3)
     events = world["engagement_events"]
-    most_viewed = int(
+    most_viewed = (
         events.filter(pl.col("content_type") == "post")
         .group_by("content_id")
         .len()
@@ -212,17 +213,17 @@ def test_publish_writes_store_rows_and_redis_keys_with_ttl(
         ].to_list()
     )
     client = redis.Redis.from_url(redis_url)
-    user = int(videos["user_id"][0])
+    user = videos["user_id"][0]
     key = f"recommendations:{user}:video"
     cached = json.loads(client.get(key))
     assert [item["id"] for item in cached["items"]] == videos.filter(pl.col("user_id") == user)[
         "item_id"
     ].to_list()
-    assert 0 < client.ttl(key) <= 300
+    assert 0 < client.ttl(key) <= 3900  # over the hourly publish
 
     before = any_db.read_frame(sa.select(sa.func.count()).select_from(schema.recommendations)).item()
     client.delete(key)
     materialize([recommendations])
     assert any_db.read_frame(sa.select(sa.func.count()).select_from(schema.recommendations)).item() == before
-    assert 0 < client.ttl(key) <= 300
+    assert 0 < client.ttl(key) <= 3900
     assert np.isfinite(stored(any_db, "post")["score"].to_numpy()).all()

@@ -10,6 +10,7 @@ import dagster as dg
 import numpy as np
 import sqlalchemy as sa
 
+from socialflow_demo.ids import demo_id
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.recommendations.assets import ASSETS as RECOMMENDATION_ASSETS
 from socialflow_pipelines.defs.recommendations.assets import recommendation_model
@@ -23,9 +24,11 @@ from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.check_results import by_name, meta
 from tests.defs.recommendations.world import seed_world as seed_recommendation_world
 
-USERS = [10, 11]
-ITEM_IDS = np.array([100, 101, 102, 103], np.int64)
-CREATORS = np.array([10, 11, 11, 12], np.int64)  # user 10 created item 100, user 11 items 101-102
+USER_10 = demo_id("user", 10)
+USERS = [USER_10, demo_id("user", 11)]
+ITEM_IDS = np.array([demo_id("post", n) for n in (100, 101, 102, 103)], dtype=object)
+# User 10 created item 100, user 11 items 101-102.
+CREATORS = np.array([demo_id("user", n) for n in (10, 11, 11, 12)], dtype=object)
 
 
 def finished(items: list[list[int]]) -> tuple[list[RecommendationList], int]:
@@ -46,7 +49,7 @@ def finished(items: list[list[int]]) -> tuple[list[RecommendationList], int]:
 
 
 def edited(
-    lists: list[RecommendationList], user_id: int, change: Callable[[tuple[RecommendedItem, ...]], tuple]
+    lists: list[RecommendationList], user_id: str, change: Callable[[tuple[RecommendedItem, ...]], tuple]
 ) -> list[RecommendationList]:
     """`lists` with `change` applied to the items of `user_id`'s list, as a broken run would leave them."""
     return [
@@ -54,7 +57,7 @@ def edited(
     ]
 
 
-def ranks_of(lists: list[RecommendationList], user_id: int) -> list[int]:
+def ranks_of(lists: list[RecommendationList], user_id: str) -> list[int]:
     return sorted(item.rank for found in lists if found.user_id == user_id for item in found.items)
 
 
@@ -72,20 +75,22 @@ def test_recommendation_checks_fail_on_an_own_item_and_on_a_rank_gap() -> None:
 
     # An item dropped from user 10's list after ranking, without renumbering: ranks 1, 3.
     lists, hits = finished([[1, 3, 2], [0, 3, -1]])
-    gapped = edited(lists, 10, lambda items: tuple(item for item in items if item.id != 103))
+    gapped = edited(lists, USER_10, lambda items: tuple(item for item in items if item.id != ITEM_IDS[3]))
     failing = by_name(recommendation_checks({"video": [], "post": gapped}, hits))
     assert failing["ranks_contiguous"].passed is False
-    assert meta(failing["ranks_contiguous"]) == {"lists_with_gaps": 1, "lists": "post:10"}
+    assert meta(failing["ranks_contiguous"]) == {"lists_with_gaps": 1, "lists": f"post:{USER_10}"}
     assert failing["no_excluded_items"].passed
-    assert ranks_of(gapped, 10) == [1, 3]
+    assert ranks_of(gapped, USER_10) == [1, 3]
 
     # A duplicate rank hidden by a gap (1, 1, 3: lowest 1, highest 3 = the count) is caught too.
     lists, hits = finished([[1, 3, 2], [0, 3, -1]])
     doubled = edited(
-        lists, 10, lambda items: tuple(replace(item, rank=1) if item.rank == 2 else item for item in items)
+        lists,
+        USER_10,
+        lambda items: tuple(replace(item, rank=1) if item.rank == 2 else item for item in items),
     )
     failing = by_name(recommendation_checks({"post": doubled}, hits))
-    assert meta(failing["ranks_contiguous"]) == {"lists_with_gaps": 1, "lists": "post:10"}
+    assert meta(failing["ranks_contiguous"]) == {"lists_with_gaps": 1, "lists": f"post:{USER_10}"}
 
 
 # --------------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def add_features(db: Database, items: pl.DataFrame) -> None:
         db.insert(schema.content_features, frame, conn)
 
 
-def add_trending(db: Database, content_type: str, ids: list[int]) -> None:
+def add_trending(db: Database, content_type: str, ids: list[str]) -> None:
     """24h trending rows, best first."""
     frame = pl.DataFrame(
         {

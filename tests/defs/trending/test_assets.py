@@ -17,6 +17,7 @@ from socialflow_pipelines.defs.trending.assets import engagement_hourly, trendin
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.trending.world import NOW, hand_built_events, insert_events, materialize_range, table_rows
+from tests.domains.catalog.world import iid
 
 
 @pytest.mark.parametrize("with_redis", [False, True])
@@ -40,15 +41,15 @@ def test_backfill_then_trending_on_every_store(any_db: Database, with_redis: boo
             .order_by(ts.c.rank)
         ).fetchall()
         windows = {r[0] for r in conn.execute(sa.select(ts.c.time_window).distinct())}
-    assert [tuple(r) for r in top] == [(2, "rising"), (1, "stable")]
+    assert [tuple(r) for r in top] == [(iid(2), "rising"), (iid(1), "stable")]
     assert windows == {"1h", "6h", "24h", "7d", "30d"}
 
     if with_redis:
         client = redis.Redis.from_url(request.getfixturevalue("redis_url"))
         cached = json.loads(client.get("trending:video:6h"))
-        assert [item["content_id"] for item in cached] == [2, 1]
+        assert [item["content_id"] for item in cached] == [iid(2), iid(1)]
         assert 0 < client.ttl("trending:video:6h") <= 1200
-        assert json.loads(client.get("trending:post:1h"))[0]["content_id"] == 7
+        assert json.loads(client.get("trending:post:1h"))[0]["content_id"] == iid(7)
 
 
 def test_rerunning_a_partition_or_a_backfill_leaves_the_same_rows(sqlite_db: Database) -> None:

@@ -11,6 +11,7 @@ from socialflow_pipelines.defs.trending.checks import check_trending
 from socialflow_pipelines.ml.trending import WINDOW_HOURS, aggregate_hourly, compute_trending, top_per_window
 from tests.defs.check_results import by_name, meta
 from tests.defs.trending.world import NOW
+from tests.domains.catalog.world import iid
 
 # --------------------------------------------------------------------------------------------
 # trending_scores: scores_finite, every_window_present, row_counts_sane (check_trending)
@@ -20,16 +21,16 @@ def scored_world(keep_top: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(kept, hourly) as `trending_scores` computes them: three videos and two posts engaged over
     the last two days, so both content types have a list in every window."""
     rows = [
-        (content_type, content_id, "view", NOW - timedelta(hours=h, minutes=content_id))
-        for content_type, ids in (("video", (1, 2, 3)), ("post", (7, 8)))
-        for content_id in ids
-        for h in range(0, 48, content_id)
+        (content_type, iid(n), "view", NOW - timedelta(hours=h, minutes=n))
+        for content_type, numbers in (("video", (1, 2, 3)), ("post", (7, 8)))
+        for n in numbers
+        for h in range(0, 48, n)
     ]
     events = pl.DataFrame(
         rows,
         schema={
             "content_type": pl.String(),
-            "content_id": pl.Int64(),
+            "content_id": pl.String(),
             "event_type": pl.String(),
             "created_at": pl.Datetime("us", "UTC"),
         },
@@ -55,7 +56,7 @@ def test_trending_checks_pass_on_what_the_asset_computes() -> None:
 def test_scores_finite_fails_on_a_nan_score() -> None:
     kept, hourly = scored_world()
     bad = kept.with_columns(
-        pl.when((pl.col("content_id") == 2) & (pl.col("time_window") == "6h"))
+        pl.when((pl.col("content_id") == iid(2)) & (pl.col("time_window") == "6h"))
         .then(float("nan"))
         .otherwise(pl.col("score"))
         .alias("score")

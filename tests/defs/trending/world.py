@@ -14,14 +14,18 @@ from socialflow_pipelines.defs.trending.assets import engagement_hourly
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.ranges import partition_range
+from tests.domains.catalog.world import iid
 
 NOW = datetime.now(UTC)
 
 
 def insert_events(db: Database, rows: list[tuple[str, int, str, datetime]]) -> None:
+    """Events on items numbered n (stored with id `iid(n)`), all by user 1."""
     frame = pl.DataFrame(
-        rows, schema=["content_type", "content_id", "event_type", "created_at"], orient="row"
-    ).with_columns(pl.lit(1).alias("user_id"))
+        [(t, iid(n), e, at) for t, n, e, at in rows],
+        schema=["content_type", "content_id", "event_type", "created_at"],
+        orient="row",
+    ).with_columns(pl.lit(iid(1)).alias("user_id"))
     with db.begin() as conn:
         db.insert(schema.engagement_events, frame, conn)
 

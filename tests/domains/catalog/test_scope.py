@@ -9,7 +9,7 @@ import pytest
 from socialflow_pipelines.domains.catalog import store
 from socialflow_pipelines.domains.catalog.scope import ItemScope
 from socialflow_pipelines.platform.db.engine import Database
-from tests.domains.catalog.world import DAY_ONE, DAY_TWO, done_marks, mark, ready_marks, seed_items
+from tests.domains.catalog.world import DAY_ONE, DAY_TWO, done_marks, iid, mark, ready_marks, seed_items
 
 
 def day_of(moment):
@@ -20,7 +20,12 @@ def day_of(moment):
 def test_a_window_reads_every_item_created_in_it(any_db: Database) -> None:
     seed_items(any_db)
     items = day_of(DAY_ONE).read_items(any_db)
-    assert [item.key for item in items] == [("video", 9), ("post", 1), ("post", 2), ("post", 3)]
+    assert [item.key for item in items] == [
+        ("video", iid(9)),
+        ("post", iid(1)),
+        ("post", iid(2)),
+        ("post", iid(3)),
+    ]
     video = items[0]
     assert video.text.endswith("boil the water") and "pasta at home" in video.text
     assert day_of(DAY_ONE).days == (DAY_ONE.date(), DAY_TWO.date())
@@ -29,32 +34,41 @@ def test_a_window_reads_every_item_created_in_it(any_db: Database) -> None:
 
 def test_listed_ids_read_only_those_items(any_db: Database) -> None:
     seed_items(any_db)
-    scope = ItemScope.listed({"post": [5, 4, 4], "comment": [7], "video": []})
-    assert [item.key for item in scope.read_items(any_db)] == [("post", 4), ("post", 5), ("comment", 7)]
+    scope = ItemScope.listed({"post": [iid(5), iid(4), iid(4)], "comment": [iid(7)], "video": []})
+    assert [item.key for item in scope.read_items(any_db)] == [
+        ("post", iid(4)),
+        ("post", iid(5)),
+        ("comment", iid(7)),
+    ]
     assert scope.describe() == "3 listed items"
     assert scope.days is None
 
 
 def test_count_missing_counts_items_in_scope_without_a_result(any_db: Database) -> None:
     seed_items(any_db)
-    mark(any_db, done_marks, ("post", 1), ("video", 9), ("post", 4))
+    mark(any_db, done_marks, ("post", iid(1)), ("video", iid(9)), ("post", iid(4)))
     assert day_of(DAY_ONE).count_missing(any_db, done_marks) == 2  # posts 2 and 3
-    assert ItemScope.listed({"post": [1, 4, 5], "comment": [7]}).count_missing(any_db, done_marks) == 2
+    assert (
+        ItemScope.listed({"post": [iid(1), iid(4), iid(5)], "comment": [iid(7)]}).count_missing(
+            any_db, done_marks
+        )
+        == 2
+    )
 
 
 def test_an_unknown_content_type_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown content types \\['reel'\\]"):
-        ItemScope.listed({"reel": [1]})
+        ItemScope.listed({"reel": [iid(1)]})
 
 
 def test_items_after_tells_done_and_ready(any_db: Database) -> None:
     seed_items(any_db)
-    mark(any_db, done_marks, ("post", 2))
-    mark(any_db, ready_marks, ("post", 2), ("post", 3))
-    rows = store.items_after(any_db, "post", 1, 3, done=done_marks, ready=ready_marks)
+    mark(any_db, done_marks, ("post", iid(2)))
+    mark(any_db, ready_marks, ("post", iid(2)), ("post", iid(3)))
+    rows = store.items_after(any_db, "post", (DAY_ONE, iid(1)), 3, done=done_marks, ready=ready_marks)
     assert [(r.content_id, r.done, r.ready) for r in rows] == [
-        (2, True, True),
-        (3, False, True),
-        (4, False, False),
+        (iid(2), True, True),
+        (iid(3), False, True),
+        (iid(4), False, False),
     ]
-    assert [r.ready for r in store.items_after(any_db, "post", 0, 10, done=done_marks)] == [True] * 5
+    assert [r.ready for r in store.items_after(any_db, "post", None, 10, done=done_marks)] == [True] * 5

@@ -16,10 +16,11 @@ from socialflow_pipelines.ml.content.categories import CategoryScore
 from socialflow_pipelines.ml.content.entities import Entity
 from socialflow_pipelines.ml.content.sentiment import Sentiment
 from socialflow_pipelines.ml.content.topics import Topic, TopicAssignment, TopicModel
+from tests.domains.catalog.world import iid
 
 CREATED = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 ANALYSED = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
-ITEM = ContentItem("post", 7, CREATED, "Barack Obama loves #python")
+ITEM = ContentItem("post", iid(7), CREATED, "Barack Obama loves #python")
 VECTOR = (np.arange(4, dtype=np.float32) / np.linalg.norm(np.arange(4))).astype(np.float32)
 
 
@@ -89,7 +90,7 @@ def test_an_embedding_survives_its_bytes_and_a_truncated_one_is_refused() -> Non
     row = embedding.row()
     assert (row["dim"], len(row["vector"])) == (4, 16)
     back = ContentEmbedding.from_row(row)
-    assert (back.key, back.created_date, back.model) == (("post", 7), CREATED.date(), "mini")
+    assert (back.key, back.created_date, back.model) == (("post", iid(7)), CREATED.date(), "mini")
     assert np.array_equal(back.vector, VECTOR)
     with pytest.raises(ValueError, match="expected 4 float32"):
         ContentEmbedding.from_row({**row, "vector": row["vector"][:-4]})

@@ -17,7 +17,7 @@ from socialflow_pipelines.ml.moderation import ContentModerator
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.model_store import ModelStore
-from tests.domains.catalog.world import DAY_ONE, DAY_TWO, seed_items
+from tests.domains.catalog.world import DAY_ONE, DAY_TWO, iid, seed_items
 
 
 class TextLength:
@@ -29,13 +29,13 @@ class TextLength:
         return np.array([min(1.0, len(text) / 10) for text in items])
 
 
-def review(db: Database, content_id: int, decision: str, spam: bool, hours: int) -> None:
+def review(db: Database, content_id: str, decision: str, spam: bool, hours: int) -> None:
     with db.begin() as conn:
         conn.execute(
             schema.moderation_reviews.insert().values(
                 content_type="post",
                 content_id=content_id,
-                reviewer_id=hours,
+                reviewer_id=iid(100 + hours),
                 decision=decision,
                 labels={"spam": spam},
                 created_at=DAY_TWO + timedelta(hours=hours),
@@ -45,12 +45,12 @@ def review(db: Database, content_id: int, decision: str, spam: bool, hours: int)
 
 def test_records_round_trip_and_the_latest_review_wins(sqlite_db: Database) -> None:
     seed_items(sqlite_db)
-    review(sqlite_db, 2, "rejected", True, hours=1)
-    review(sqlite_db, 2, "approved", False, hours=2)
-    reviews = store.read_reviews(sqlite_db, [("post", 1), ("post", 2)])
-    assert list(reviews) == [("post", 2)] and reviews[("post", 2)].decision == "approved"
+    review(sqlite_db, iid(2), "rejected", True, hours=1)
+    review(sqlite_db, iid(2), "approved", False, hours=2)
+    reviews = store.read_reviews(sqlite_db, [("post", iid(1)), ("post", iid(2))])
+    assert list(reviews) == [("post", iid(2))] and reviews[("post", iid(2))].decision == "approved"
 
-    items = ItemScope.listed({"post": [1, 2], "video": [9]}).read_items(sqlite_db)
+    items = ItemScope.listed({"post": [iid(1), iid(2)], "video": [iid(9)]}).read_items(sqlite_db)
     moderator = ContentModerator({"spam": TextLength()})
     results = moderator.moderate_texts([item.text for item in items])
     records = [
@@ -63,13 +63,13 @@ def test_records_round_trip_and_the_latest_review_wins(sqlite_db: Database) -> N
     assert {key: r.payload() for key, r in stored.items()} == {
         item.key: r.payload() for item, r in zip(items, records, strict=True)
     }
-    assert stored[("post", 2)].human_reviewed and stored[("post", 2)].decision == "approved"
+    assert stored[("post", iid(2))].human_reviewed and stored[("post", iid(2))].decision == "approved"
     with sqlite_db.engine.connect() as conn:
         posts = dict(conn.execute(sa.select(schema.posts.c.id, schema.posts.c.is_flagged)).all())
         video = conn.execute(sa.select(schema.videos.c.moderation_status)).scalar_one()
-    assert posts[2] is False and posts[1] == (stored[("post", 1)].decision != "approved")
-    assert posts[3] is None  # not in the run: untouched
-    assert video == stored[("video", 9)].decision
+    assert posts[iid(2)] is False and posts[iid(1)] == (stored[("post", iid(1))].decision != "approved")
+    assert posts[iid(3)] is None  # not in the run: untouched
+    assert video == stored[("video", iid(9))].decision
 
 
 def test_a_rerun_that_changes_nothing_keeps_the_first_moderated_at(
@@ -80,7 +80,12 @@ def test_a_rerun_that_changes_nothing_keeps_the_first_moderated_at(
     scope = ItemScope.created_in(DAY_ONE, DAY_ONE + timedelta(days=1))
     first = service.moderate(settings, sqlite_db, models, scope, DAY_TWO)
     assert len(first.records) == 4 and first.unmoderated == 0
-    assert set(first.stored_scores) == {("post", 1), ("post", 2), ("post", 3), ("video", 9)}
+    assert set(first.stored_scores) == {
+        ("post", iid(1)),
+        ("post", iid(2)),
+        ("post", iid(3)),
+        ("video", iid(9)),
+    }
     again = service.moderate(settings, sqlite_db, models, scope, DAY_TWO + timedelta(hours=1))
     assert {r.moderated_at for r in again.records} == {DAY_TWO}
     assert sum(again.decisions().values()) == 4

@@ -6,11 +6,12 @@ import json
 from datetime import UTC, datetime
 
 from socialflow_pipelines.domains.trending.records import TrendingList
+from tests.domains.catalog.world import iid
 
 COMPUTED = datetime(2026, 12, 1, 5, 15, tzinfo=UTC)
 
 
-def row(content_id: int, rank: int, trend: str) -> dict:
+def row(content_id: str, rank: int, trend: str) -> dict:
     return {
         "content_type": "video",
         "content_id": content_id,
@@ -27,17 +28,17 @@ def row(content_id: int, rank: int, trend: str) -> dict:
 
 
 def test_rows_and_payload_decode_to_the_same_items() -> None:
-    stored = TrendingList.from_rows("video", "6h", [row(1, 2, "stable"), row(2, 1, "rising")])
-    assert [item.content_id for item in stored.items] == [2, 1]
+    stored = TrendingList.from_rows("video", "6h", [row(iid(1), 2, "stable"), row(iid(2), 1, "rising")])
+    assert [item.content_id for item in stored.items] == [iid(2), iid(1)]
     assert stored.computed_at == COMPUTED
     cached = json.loads(json.dumps(stored.payload()))
-    assert {k for k in cached[0]} == set(row(2, 1, "rising")) - {"computed_at"}
+    assert {k for k in cached[0]} == set(row(iid(2), 1, "rising")) - {"computed_at"}
     from_cache = TrendingList.from_payload("video", "6h", cached)
     assert from_cache.items == stored.items and from_cache.computed_at is None
-    assert [item.content_id for item in from_cache.head(1).items] == [2]
+    assert [item.content_id for item in from_cache.head(1).items] == [iid(2)]
 
 
 def test_a_row_stored_before_baselines_has_none() -> None:
-    old = {k: v for k, v in row(3, 1, "stable").items() if k != "baseline"}
+    old = {k: v for k, v in row(iid(3), 1, "stable").items() if k != "baseline"}
     assert TrendingList.from_rows("video", "6h", [old]).items[0].baseline is None
     assert TrendingList.from_rows("video", "6h", []).computed_at is None

@@ -80,6 +80,26 @@ def _frame(value: int) -> np.ndarray:
     return np.full((8, 12, 3), value, dtype=np.uint8)
 
 
+def test_invisible_characters_and_compatibility_forms_do_not_evade_the_text_models(
+    spam_scorer: TrainedTextScorer,
+) -> None:
+    """Issue 12: zero-width characters inside words were approved where the plain text went to
+    review; every text model now reads the normal form, so the disguise changes nothing."""
+    moderator = ContentModerator({"spam": spam_scorer})
+    disguised = "W\u200bI\u200bN F\u200bR\u200bE\u200bE"
+    assert spam_scorer.score([disguised])[0] < spam_scorer.score(["WIN FREE"])[0]  # raw, it hides
+    fullwidth = "\uff37\uff29\uff2e \uff26\uff32\uff25\uff25"
+    plain, zero_width, wide, invisible = moderator.moderate_texts(
+        ["WIN FREE", disguised, fullwidth, "\u200b\u2060\ufeff"]
+    )
+    (video,) = moderator.moderate_videos([VideoItem(video_text("W\u200bIN F\u00adREE"))])
+    assert plain.decision.decision == REVIEW_REQUIRED
+    for same in (zero_width, wide):
+        assert same.decision.decision == plain.decision.decision and same.scores == plain.scores
+    assert video.scores["spam"] == plain.scores["spam"]
+    assert invisible.scores["spam"] is None and invisible.missing["spam"] == "empty text"
+
+
 def test_video_uses_the_worst_frame_and_its_own_text(spam_scorer: TrainedTextScorer) -> None:
     assert isinstance(MeanBrightness(), Scorer)
     moderator = ContentModerator({"spam": spam_scorer}, {"nsfw": MeanBrightness()})

@@ -1,0 +1,1 @@
+"""Models: the catalogue of models this process knows, and loading or freeing them on request."""
