@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
-import time
 from datetime import timedelta
 
 import dagster as dg
 import pytest
-import redis
 
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.trending.assets import engagement_hourly, trending_scores
 from socialflow_pipelines.platform.db.engine import Database
+from tests.conftest import OwnRedis
 from tests.defs.trending.world import NOW, hand_built_events, insert_events, materialize_range
 from tests.domains.catalog.world import iid
 
@@ -28,30 +25,10 @@ def publish(db: Database) -> None:
 
 
 @pytest.fixture
-def private_redis(monkeypatch: pytest.MonkeyPatch):
-    """A Redis of our own on a free port, so the test can stop it without touching the shared one."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server binary not installed")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{port}/0")
-    yield process
-    if process.poll() is None:
-        process.kill()
-    process.wait()
+def private_redis(own_redis: OwnRedis, monkeypatch: pytest.MonkeyPatch) -> subprocess.Popen:
+    """The API on a Redis of our own (tests/conftest.py), so a test can stop it."""
+    monkeypatch.setenv("REDIS_URL", own_redis.url)
+    return own_redis.process
 
 
 def test_valid_token_gets_ranked_items_from_the_store(sqlite_db, start_api, make_token) -> None:
