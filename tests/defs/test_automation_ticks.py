@@ -47,7 +47,7 @@ EXPECTED_SCHEDULES = {
     "recommendation_model_daily",
     "recommendations_hourly",
 }
-EXPECTED_SENSORS = {"new_content_sensor", "content_after_moderation_sensor"}
+EXPECTED_SENSORS = {"new_content_sensor", "content_after_moderation_sensor", "moderation_review_sensor"}
 HOUR = "%Y-%m-%d-%H:00"
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 APP_TABLES = ("users", "follows", "videos", "posts", "comments", "engagement_events", "moderation_reviews")
@@ -584,3 +584,24 @@ def test_content_after_moderation_sensor_analyses_each_item_once_it_is_moderated
         count(sqlite_db, features, features.c.content_type == "post", features.c.content_id == post_id) == 1
     )
     assert count(sqlite_db, features) == 1, "the run analyses the moderated post only"
+
+
+def test_moderation_review_sensor_re_decides_the_reviewed_items_of_each_day(
+    sqlite_db: Database, fresh_world: dict[str, pl.DataFrame]
+) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    reviews = fresh_world["moderation_reviews"]
+    assert reviews.height, "the world has reviews"
+    first = sensor_tick("moderation_review_sensor", instance, None)
+    assert first.cursor == str(reviews["id"].max())
+    listed_posts = sorted(i for r in first.run_requests for i in listed(r, "moderation_results")["posts"])
+    reviewed_posts = sorted(set(reviews.filter(pl.col("content_type") == "post")["content_id"]))
+    assert listed_posts == reviewed_posts, "every reviewed post, once"
+    assert len({r.partition_key for r in first.run_requests}) == len(first.run_requests), "a run per day"
+    assert sensor_tick("moderation_review_sensor", instance, first.cursor).run_requests == []
+
+    request = first.run_requests[0]
+    launch(instance, defs.resolve_sensor_def("moderation_review_sensor").job_name, request)
+    results = schema.moderation_results
+    wanted = sum(len(ids) for ids in listed(request, "moderation_results").values())
+    assert count(sqlite_db, results, results.c.human_reviewed.is_(True)) == wanted

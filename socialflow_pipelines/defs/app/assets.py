@@ -1,6 +1,6 @@
 """The Social Flow backend's tables, declared as external assets that Dagster observes but never
 materializes (the backend owns their rows). An observation records each table's row count and
-newest id as its data version, so the UI shows when the backend last wrote to it."""
+latest created_at as its data version, so the UI shows when the backend last wrote to it."""
 
 from collections.abc import Iterator
 

@@ -10,6 +10,7 @@ import polars as pl
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
+from tests.domains.catalog.world import iid
 
 
 def test_observation_records_rows_and_a_data_version_that_moves_with_new_rows(any_db: Database) -> None:
@@ -25,11 +26,16 @@ def test_observation_records_rows_and_a_data_version_that_moves_with_new_rows(an
     assert empty.metadata["rows"].value == 0
     created = datetime(2026, 11, 20, tzinfo=UTC)
     posts = pl.DataFrame(
-        {"id": [1, 2], "user_id": [7, 7], "text": ["hello", "world"], "created_at": [created] * 2}
+        {
+            "id": [iid(1), iid(2)],
+            "user_id": [iid(7)] * 2,
+            "text": ["hello", "world"],
+            "created_at": [created] * 2,
+        }
     )
     with any_db.begin() as conn:
         any_db.insert(schema.posts, posts, conn)
     seen = observe_posts()
     assert seen.metadata["rows"].value == 2
-    assert seen.metadata["newest"].value == "2"
+    assert seen.metadata["newest"].value == str(created)  # the latest created_at: UUIDs do not grow
     assert seen.data_version != empty.data_version
