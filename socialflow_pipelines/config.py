@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     # The API's bounds on its stores: a statement (or SQLite lock wait) and a connect to the
     # database, a Redis call; after a failure the store is skipped for the breaker's cooldown.
     api_db_timeout_s: float = Field(default=2.0, gt=0, validation_alias="SOCIALFLOW_API_DB_TIMEOUT_S")
-    api_redis_timeout_s: float = Field(default=0.25, gt=0, validation_alias="SOCIALFLOW_API_REDIS_TIMEOUT_S")
+    api_redis_timeout_s: float = Field(default=0.5, gt=0, validation_alias="SOCIALFLOW_API_REDIS_TIMEOUT_S")
     breaker_cooldown_s: float = Field(default=5.0, gt=0, validation_alias="SOCIALFLOW_BREAKER_COOLDOWN_S")
     # Load and warm the moderation and analysis models before the API answers, so the first
     # raw-text /analyze or /moderate does not pay seconds of model loading (`serve` turns it on).
