@@ -33,7 +33,7 @@ from socialflow_pipelines.domains.content.records import (
 )
 from socialflow_pipelines.domains.content.store import Days
 from socialflow_pipelines.ml.content import ContentAnalysis, ContentAnalyzer, TopicModel, fit_topic_model
-from socialflow_pipelines.platform.cache import RedisCache, prediction_key, read_through, write_best_effort
+from socialflow_pipelines.platform.cache import RedisCache, prediction_key, read_or_load
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.model_store import Gate, ModelStore, Publication
@@ -355,17 +355,19 @@ def analyse_item(
     stored = store.read_features(database, content_type, content_id)
     if stored is not None:
         return ItemAnalysis(stored.payload(), "store")
+
+    def analysed() -> dict[str, Any] | None:
+        items = ItemScope.listed({content_type: [content_id]}).read_items(database)
+        if not items:
+            return None
+        runtime = current_runtime(models)
+        return runtime.features(items[0], runtime.analyze([items[0].text])[0], utc_now()).payload()
+
     key = prediction_key(PREDICTION_MODEL, f"{content_type}:{content_id}")
-    cached = read_through(cache, key)
-    if cached is not None:
-        return ItemAnalysis(cached, "cache")
-    items = ItemScope.listed({content_type: [content_id]}).read_items(database)
-    if not items:
+    payload, source = read_or_load(cache, key, settings.model_cache_ttl, analysed, lambda found: found)
+    if payload is None:
         return None
-    runtime = current_runtime(models)
-    payload = runtime.features(items[0], runtime.analyze([items[0].text])[0], utc_now()).payload()
-    write_best_effort(cache, key, payload, settings.model_cache_ttl)
-    return ItemAnalysis(payload, "model")
+    return ItemAnalysis(payload, "cache" if source == "cache" else "model")
 
 
 def analyse_text(models: ModelStore, text: str) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from socialflow_pipelines.ml.moderation import (
     video_text,
 )
 from socialflow_pipelines.ml.text_classifier import train_with_holdout
-from socialflow_pipelines.platform.cache import RedisCache, moderation_key, read_through, write_best_effort
+from socialflow_pipelines.platform.cache import RedisCache, moderation_key, read_or_load
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.model_store import Gate, ModelStore, Publication
@@ -117,23 +117,24 @@ def judge_item(
     """Cache-aside: Redis first, then the pipeline's stored result, and only for an item not
     judged yet a live call of the pipeline's models (not stored: the pipeline owns the results).
     What is found or computed goes back to Redis. None when there is no such item."""
-    key = moderation_key(content_type, content_id)
-    cached = read_through(cache, key)
-    if cached is not None:
-        return Judgement(cached, "cache")
     item_key = (content_type, content_id)
-    record = store.read_results(database, [item_key]).get(item_key)
-    source: Literal["store", "model"] = "store"
-    if record is None:
+
+    def judged() -> Judgement | None:
+        record = store.read_results(database, [item_key]).get(item_key)
+        if record is not None:
+            return Judgement(record.payload(), "store")
         items = ItemScope.listed({content_type: [content_id]}).read_items(database)
         if not items:
             return None
         runtime = current_runtime(settings, models)
-        record = runtime.moderate(items, store.read_reviews(database, [item_key]), now)[0]
-        source = "model"
-    payload = record.payload()
-    write_best_effort(cache, key, payload, settings.model_cache_ttl)
-    return Judgement(payload, source)
+        return Judgement(
+            runtime.moderate(items, store.read_reviews(database, [item_key]), now)[0].payload(), "model"
+        )
+
+    found, source = read_or_load(
+        cache, moderation_key(content_type, content_id), settings.model_cache_ttl, judged, lambda j: j.payload
+    )
+    return Judgement(found, "cache") if source == "cache" else found
 
 
 def judge_content(
