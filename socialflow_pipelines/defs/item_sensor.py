@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -72,15 +72,7 @@ class ItemBatchSensor:
         return ItemBatchPlan(requests, new_cursor, skipped)
 
     def _request(self, day: str, keys: list[tuple[str, str]]) -> dg.RunRequest:
-        ids = {ct: sorted(i for t, i in keys if t == ct) for ct in CONTENT_TYPES}
-        digest = hashlib.sha256(json.dumps(ids, sort_keys=True).encode()).hexdigest()[:16]
-        counts = "-".join(f"{ct}{len(v)}" for ct, v in ids.items() if v)
-        return dg.RunRequest(
-            run_key=f"{self.run_key_prefix}-{day}-{counts}-{digest}",
-            partition_key=day,
-            run_config={"ops": {self.asset: {"config": {SCOPE_FIELDS[ct]: v for ct, v in ids.items()}}}},
-            tags={"socialflow/trigger": self.name, "socialflow/items": str(len(keys))},
-        )
+        return listed_items_request(self.asset, self.run_key_prefix, self.name, day, keys)
 
     def evaluate(self, context: dg.SensorEvaluationContext, db: Database, *, today: date) -> dg.SensorResult:
         """One tick: the plan from the stored cursor, logged, as the sensor's result."""
@@ -94,6 +86,22 @@ class ItemBatchSensor:
             return dg.SensorResult(skip_reason=dg.SkipReason("no new items"), cursor=encoded)
         context.log.info(f"{len(plan.requests)} {self.asset} runs for new items")
         return dg.SensorResult(run_requests=plan.requests, cursor=encoded)
+
+
+def listed_items_request(
+    asset: str, run_key_prefix: str, trigger: str, day: str, keys: Sequence[tuple[str, str]]
+) -> dg.RunRequest:
+    """A run of `asset` (its ItemScopeConfig) over the listed (content type, id) items created on
+    `day`, keyed by the day and a digest of the ids: the same items always give the same key."""
+    ids = {ct: sorted({i for t, i in keys if t == ct}) for ct in CONTENT_TYPES}
+    digest = hashlib.sha256(json.dumps(ids, sort_keys=True).encode()).hexdigest()[:16]
+    counts = "-".join(f"{ct}{len(v)}" for ct, v in ids.items() if v)
+    return dg.RunRequest(
+        run_key=f"{run_key_prefix}-{day}-{counts}-{digest}",
+        partition_key=day,
+        run_config={"ops": {asset: {"config": {SCOPE_FIELDS[ct]: v for ct, v in ids.items()}}}},
+        tags={"socialflow/trigger": trigger, "socialflow/items": str(sum(len(v) for v in ids.values()))},
+    )
 
 
 def decode_cursor(raw: str | None) -> dict[str, tuple[datetime, str]]:

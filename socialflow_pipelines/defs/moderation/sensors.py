@@ -3,13 +3,10 @@
 run keys). The review sensor: a human review recorded now re-decides its item within a minute
 (store row, app columns, Redis key), without waiting for the daily backfill."""
 
-import hashlib
-import json
-
 import dagster as dg
 
 from socialflow_pipelines.defs.common import PARTITIONS_START
-from socialflow_pipelines.defs.item_sensor import SCOPE_FIELDS, ItemBatchSensor
+from socialflow_pipelines.defs.item_sensor import ItemBatchSensor, listed_items_request
 from socialflow_pipelines.defs.moderation.schedules import moderation_job
 from socialflow_pipelines.defs.resources import DatabaseResource
 from socialflow_pipelines.domains.moderation.store import reviews_after
@@ -52,26 +49,19 @@ def moderation_review_sensor(
     found = reviews_after(database.database, after, REVIEWS_PER_TICK)
     if not found:
         return dg.SensorResult(skip_reason=dg.SkipReason("no new reviews"), cursor=str(after))
-    by_day: dict[str, dict[str, set[str]]] = {}
+    by_day: dict[str, list[tuple[str, str]]] = {}
     for _review_id, content_type, content_id, created_at in found:
-        day = by_day.setdefault(
-            created_at.date().isoformat(), {field: set() for field in SCOPE_FIELDS.values()}
-        )
-        day[SCOPE_FIELDS[content_type]].add(content_id)
+        by_day.setdefault(created_at.date().isoformat(), []).append((content_type, content_id))
     last = max(review_id for review_id, *_ in found)
     requests = []
-    for day, ids in sorted(by_day.items()):
+    for day, keys in sorted(by_day.items()):
         if day < PARTITIONS_START:
             context.log.warning(f"reviews of items created {day}, before the first partition: not re-decided")
             continue
-        listed = {field: sorted(values) for field, values in ids.items()}
-        digest = hashlib.sha256(json.dumps(listed, sort_keys=True).encode()).hexdigest()[:16]
+        # The last review id in the key: a later review of the same items is a new run.
         requests.append(
-            dg.RunRequest(
-                run_key=f"reviews-{day}-{last}-{digest}",
-                partition_key=day,
-                run_config={"ops": {"moderation_results": {"config": listed}}},
-                tags={"socialflow/trigger": "moderation_review_sensor"},
+            listed_items_request(
+                "moderation_results", f"reviews-{last}", "moderation_review_sensor", day, keys
             )
         )
     return dg.SensorResult(run_requests=requests, cursor=str(last))
