@@ -138,3 +138,97 @@ def restart_redis(server: OwnRedis) -> None:
     server.process.wait()
     server.process = _start_redis(int(server.url.rsplit(":", 1)[1].split("/")[0]))
     server.wait_until_up()
+
+
+# What `own_postgres` needs besides the imports above (kept down here with the fixture it serves).
+import contextlib  # noqa: E402
+import glob  # noqa: E402
+import signal  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+@dataclass
+class OwnPostgres:
+    """A Postgres server of the test's own (run as the `postgres` OS user: it refuses root), which
+    it may stop, start again on the same port and data, or freeze (SIGSTOP) with all its backends."""
+
+    url: str
+    port: int
+    root: Path
+    bin_dir: Path
+    frozen: tuple[int, ...] = ()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    def _pg_ctl(self, *args: str) -> None:
+        command = ["runuser", "-u", "postgres", "--", str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir)]
+        subprocess.run([*command, *args], check=True, stdout=subprocess.DEVNULL, timeout=60)
+
+    def start(self) -> None:
+        options = (
+            f"-c port={self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.root}"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c autovacuum=off"
+            " -c shared_buffers=16MB -c max_connections=30"
+        )
+        self._pg_ctl("-l", str(self.root / "server.log"), "-o", options, "-w", "-t", "30", "start")
+
+    def stop(self) -> None:
+        self._pg_ctl("-m", "fast", "-w", "-t", "30", "stop")
+
+    def pids(self) -> list[int]:
+        """The postmaster first, then every backend and helper process it forked."""
+        postmaster = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True).stdout
+        return [postmaster, *(int(pid) for pid in children.split())]
+
+    def freeze(self) -> None:
+        """SIGSTOP every process of this server: connections stay open, nothing answers."""
+        self.frozen = tuple(self.pids())
+        for pid in self.frozen:
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        self.frozen = ()
+
+
+@pytest.fixture
+def own_postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[OwnPostgres]:
+    """Never the machine's own Postgres: fault tests stop and freeze this one. Migrated like
+    `postgres_db`, and DATABASE_URL points at it."""
+    bin_dirs = sorted(glob.glob(PG_BIN_GLOB))
+    if not bin_dirs or shutil.which("runuser") is None:
+        if os.environ.get("SOCIALFLOW_REQUIRE_SERVICES"):
+            pytest.fail(f"Postgres binaries ({PG_BIN_GLOB}) and runuser are required but absent")
+        pytest.skip(f"Postgres binaries ({PG_BIN_GLOB}) or runuser not installed")
+    bin_dir = Path(bin_dirs[-1])
+    root = Path(tempfile.mkdtemp(prefix="sf-own-pg-"))
+    shutil.chown(root, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = OwnPostgres(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", port, root, bin_dir)
+    initdb = [str(bin_dir / "initdb"), "-D", str(server.data_dir), "-A", "trust", "-U", "postgres"]
+    subprocess.run(
+        ["runuser", "-u", "postgres", "--", *initdb, "-E", "UTF8", "-N", "--no-instructions"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=120,
+    )
+    server.start()
+    try:
+        upgrade(server.url)
+        monkeypatch.setenv("DATABASE_URL", server.url)
+        yield server
+    finally:
+        server.thaw()
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import warnings
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
@@ -78,6 +79,7 @@ def serve(
     import uvicorn
 
     from socialflow_pipelines.cli.servers import api_workers
+    from socialflow_pipelines.serving.metrics import MULTIPROCESS_ENV
 
     if Settings().jwt_secret is None:
         raise fail("SOCIALFLOW_JWT_SECRET is not set: the API cannot verify tokens")
@@ -86,6 +88,8 @@ def serve(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     os.environ["SOCIALFLOW_PRELOAD_MODELS"] = "1" if preload else "0"
+    if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):  # /metrics sums over the workers
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="socialflow-metrics-")
     uvicorn.run(
         "socialflow_pipelines.serving.app:create_app",
         factory=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -10,9 +11,10 @@ from contextlib import asynccontextmanager
 
 import sqlalchemy.exc as sa_exc
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,8 +22,15 @@ from socialflow_pipelines.config import Settings
 from socialflow_pipelines.domains.models.service import ModelRegistry
 from socialflow_pipelines.platform.breaker import CircuitBreaker
 from socialflow_pipelines.platform.cache import RedisCache
-from socialflow_pipelines.platform.db.engine import Database, DatabaseUnavailable
+from socialflow_pipelines.platform.db.engine import (
+    Database,
+    DatabaseUnavailable,
+    is_unavailable,
+    is_unmigrated,
+)
+from socialflow_pipelines.serving.auth import VerifiedTokens
 from socialflow_pipelines.serving.deps import ERROR_RESPONSES, AdminDep
+from socialflow_pipelines.serving.metrics import ServiceMetrics
 from socialflow_pipelines.serving.ratelimit import RateLimiter
 from socialflow_pipelines.serving.routers import analysis, models, moderation, recommendations, trending
 
@@ -123,35 +132,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The service for `settings` (from the environment when none are given: uvicorn's factory);
     routes receive them through `SettingsDep`, never from a global."""
     settings = settings or Settings()
-    registry = CollectorRegistry()
-    requests_total = Counter(
-        "socialflow_api_requests_total", "API requests", ["method", "route", "status"], registry=registry
+    database = Database(
+        settings.database_url,
+        statement_timeout_s=settings.api_db_timeout_s,
+        connect_timeout_s=settings.api_db_timeout_s,
+        breaker=CircuitBreaker(settings.breaker_cooldown_s),
     )
-    latency = Histogram(
-        "socialflow_api_request_seconds", "API latency", ["method", "route"], registry=registry
-    )
+    metrics = ServiceMetrics(database)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
-        app.state.database = Database(
-            settings.database_url,
-            statement_timeout_s=settings.api_db_timeout_s,
-            connect_timeout_s=settings.api_db_timeout_s,
-            breaker=CircuitBreaker(settings.breaker_cooldown_s),
-        )
+        app.state.database = database
         redis_url = settings.redis_connection_url
         timeouts = {"timeout_s": settings.api_redis_timeout_s, "cooldown_s": settings.breaker_cooldown_s}
-        app.state.cache = RedisCache(redis_url, **timeouts) if redis_url else None
+        app.state.cache = RedisCache(redis_url, on_read=metrics.cache_read, **timeouts) if redis_url else None
         app.state.limiter = RateLimiter(settings.rate_limit, redis_url, **timeouts)
-        app.state.models = ModelRegistry(settings)
+        app.state.models = ModelRegistry(settings, on_load=metrics.model_loaded)
+        app.state.tokens = VerifiedTokens()
         if settings.preload_models:
             for name in PRELOADED:
                 app.state.models.load(name)
+        with contextlib.suppress(Exception):  # the id kind now, when the store answers (else on first use)
+            await run_in_threadpool(lambda: app.state.database.id_type)
         yield
         app.state.database.dispose()
         if app.state.cache is not None:
-            app.state.cache.close()
+            await app.state.cache.aclose()
 
     app = FastAPI(
         title="Social Flow ML API",
@@ -170,11 +177,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(DatabaseUnavailable)
     @app.exception_handler(sa_exc.OperationalError)
+    @app.exception_handler(sa_exc.ProgrammingError)
     @app.exception_handler(sa_exc.InterfaceError)
     @app.exception_handler(sa_exc.TimeoutError)
     async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        """503 for a store that cannot answer now: down or slow (its breaker opens, so requests
+        skip it for a few seconds) or not migrated yet; any other SQL error is a defect (500)."""
         breaker = request.app.state.database.breaker
-        breaker.failed()
+        if isinstance(exc, DatabaseUnavailable):
+            pass  # refused by the open breaker: re-opening it here would keep it open under traffic
+        elif is_unavailable(exc):
+            breaker.failed()
+        elif not is_unmigrated(exc):
+            log.error("store error on %s", request.url.path, exc_info=exc)
+            return JSONResponse({"detail": "internal server error", "status_code": 500}, status_code=500)
         log.warning("results store unavailable on %s (%s)", request.url.path, type(exc).__name__)
         return JSONResponse(
             {"detail": "the results store is unavailable; try again shortly", "status_code": 503},
@@ -209,14 +225,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
 
     @ops.get("/metrics", response_class=Response, responses=ERROR_RESPONSES)
-    def metrics(_admin: AdminDep) -> Response:
-        """Prometheus metrics (admin token: scrape with a bearer token)."""
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    def scrape(_admin: AdminDep) -> Response:
+        """Prometheus metrics (admin token: scrape with a bearer token): responses by route and
+        status, cache hit rate, model load times, and the pipeline's task figures."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(ops)
     app.include_router(ops, prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(RequestMetrics, requests_total=requests_total, latency=latency)
+    app.add_middleware(RequestMetrics, requests_total=metrics.requests_total, latency=metrics.latency)
     app.include_router(trending.router, prefix=API_PREFIX)
     app.include_router(moderation.router, prefix=API_PREFIX)
     app.include_router(analysis.router, prefix=API_PREFIX)

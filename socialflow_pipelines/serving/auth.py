@@ -7,6 +7,7 @@ marks an administrator. Nothing about a token is ever logged.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -33,7 +34,36 @@ def _unauthorized(message: str) -> HTTPException:
     )
 
 
-def decode_token(token: str, settings: Settings, id_type: IdType) -> Principal:
+class VerifiedTokens:
+    """Tokens whose signature and claims were checked, until their `exp`: the backend sends the
+    same token on every request of a session, and verifying it again each time was a tenth of a
+    cached read's cost. Bounded (cleared when full); an expired entry is never served."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        principal, expires_at = entry
+        if time.time() >= expires_at:
+            del self._entries[token]
+            return None
+        return principal
+
+    def put(self, token: str, principal: Principal, expires_at: float) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[token] = (principal, expires_at)
+
+
+def decode_token(
+    token: str, settings: Settings, id_type: IdType, verified: VerifiedTokens | None = None
+) -> Principal:
+    if verified is not None and (known := verified.get(token)) is not None:
+        return known
     if settings.jwt_secret is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "authentication is not configured")
     try:
@@ -55,28 +85,31 @@ def decode_token(token: str, settings: Settings, id_type: IdType) -> Principal:
     except InvalidId as exc:
         raise _unauthorized("invalid token: sub must be a user id") from exc
     is_admin = claims.get("is_admin") is True or claims.get("role") == "admin"
-    return Principal(user_id=user_id, is_admin=is_admin)
+    principal = Principal(user_id=user_id, is_admin=is_admin)
+    if verified is not None:
+        verified.put(token, principal, float(claims["exp"]))
+    return principal
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     try:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise _unauthorized("missing bearer token")
-        principal = decode_token(
-            credentials.credentials, request.app.state.settings, request.app.state.database.id_type
-        )
+        state = request.app.state
+        id_type = state.database.id_type
+        principal = decode_token(credentials.credentials, state.settings, id_type, state.tokens)
     except HTTPException as refused:
         # Unauthenticated callers are limited by address, so bad tokens cannot be sent without end.
-        request.app.state.limiter.check(f"anonymous:{request.client.host if request.client else '-'}")
+        await request.app.state.limiter.check(f"anonymous:{request.client.host if request.client else '-'}")
         raise refused
     request.state.principal = principal
     return principal
 
 
-def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
     if not principal.is_admin:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "admin role required")
     return principal

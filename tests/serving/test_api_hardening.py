@@ -78,10 +78,10 @@ def test_a_sub_that_is_not_a_canonical_uuid_gets_401(sqlite_db, start_api, sub) 
 def test_health_and_metrics_also_under_the_prefix_counting_500s_and_503s(
     sqlite_db, start_api, make_token, monkeypatch
 ) -> None:
-    def broken(*_args: object) -> None:
+    async def broken(*_args: object) -> None:
         raise RuntimeError("a bug")
 
-    def store_down(*_args: object) -> None:
+    async def store_down(*_args: object) -> None:
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError())
 
     api = start_api()
@@ -104,3 +104,31 @@ def test_health_and_metrics_also_under_the_prefix_counting_500s_and_503s(
         )
         assert line in metrics.text
     assert 'route="/api/v1/ml/health",status="200"' in metrics.text
+
+
+def test_a_missing_table_answers_503_without_refusing_other_routes(sqlite_db, start_api, make_token) -> None:
+    """A table not migrated yet is a 503 like a store down, but it must not open the store's
+    breaker: the next request, which needs other tables, is served."""
+    with sqlite_db.begin() as conn:
+        conn.exec_driver_sql('DROP TABLE "trending_scores"')
+    api = start_api()
+    with api.client(make_token(4)) as client:
+        missing = client.get("/api/v1/ml/trending")
+        other = client.get("/api/v1/ml/recommendations", params={"content_type": "user"})
+    assert missing.status_code == 503
+    assert other.status_code == 200
+
+
+def test_a_wrong_query_is_a_500_not_an_outage(sqlite_db, start_api, make_token, monkeypatch) -> None:
+    """SQLite reports a bad query as an OperationalError too: a defect, answered 500."""
+
+    async def bad_query(_settings: object, database, *_args: object) -> None:
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql("SELEC 1")
+
+    monkeypatch.setattr(trending, "trending_list", bad_query)
+    api = start_api()
+    with api.client(make_token(4)) as client:
+        response = client.get("/api/v1/ml/trending")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal server error", "status_code": 500}

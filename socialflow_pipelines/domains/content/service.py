@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import anyio
 import numpy as np
 
 from socialflow_pipelines.config import Settings
@@ -341,7 +342,7 @@ class ItemAnalysis:
     source: Literal["store", "cache", "model"]
 
 
-def analyse_item(
+async def analyse_item(
     settings: Settings,
     database: Database,
     models: ModelStore,
@@ -352,7 +353,7 @@ def analyse_item(
     """The pipeline's stored features first; else a live analysis with the pipeline's models,
     cached in Redis for ML_MODEL_CACHE_TTL (never stored: the next content run stores it).
     None when there is no such item."""
-    stored = store.read_features(database, content_type, content_id)
+    stored = await anyio.to_thread.run_sync(store.read_features, database, content_type, content_id)
     if stored is not None:
         return ItemAnalysis(stored.payload(), "store")
 
@@ -364,7 +365,7 @@ def analyse_item(
         return runtime.features(items[0], runtime.analyze([items[0].text])[0], utc_now()).payload()
 
     key = prediction_key(PREDICTION_MODEL, f"{content_type}:{content_id}")
-    payload, source = read_or_load(cache, key, settings.model_cache_ttl, analysed, lambda found: found)
+    payload, source = await read_or_load(cache, key, settings.model_cache_ttl, analysed, lambda found: found)
     if payload is None:
         return None
     return ItemAnalysis(payload, "cache" if source == "cache" else "model")

@@ -83,8 +83,9 @@ class ModelRegistry:
     """This process's view of its models (the API holds one in `app.state.models`). Load time and
     memory are known for loads made here (`load`); a model loaded on first use shows null."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, on_load: Callable[[str, float], None] | None = None) -> None:
         self.settings = settings
+        self.on_load = on_load  # told each load's seconds (the API's model load time metric)
         self.store = ModelStore(settings.model_dir)
         self._loads: dict[str, dict[str, float]] = {}
         self._lock = threading.Lock()
@@ -130,6 +131,8 @@ class ModelRegistry:
                 "seconds": round(time.perf_counter() - started, 3),
                 "memory_mb": round(max(_rss_mb() - before, 0.0), 1),
             }
+        if self.on_load is not None:
+            self.on_load(model.name, self._loads[model.name]["seconds"])
         return self.describe(model)
 
     def unload(self, name: str) -> dict[str, Any]:

@@ -105,7 +105,7 @@ class Judgement:
     source: Literal["cache", "store", "model"]
 
 
-def judge_item(
+async def judge_item(
     settings: Settings,
     database: Database,
     models: ModelStore,
@@ -131,7 +131,7 @@ def judge_item(
             runtime.moderate(items, store.read_reviews(database, [item_key]), now)[0].payload(), "model"
         )
 
-    found, source = read_or_load(
+    found, source = await read_or_load(
         cache, moderation_key(content_type, content_id), settings.model_cache_ttl, judged, lambda j: j.payload
     )
     return Judgement(found, "cache") if source == "cache" else found

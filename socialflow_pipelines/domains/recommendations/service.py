@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import anyio
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
@@ -287,7 +288,7 @@ def recommend_for_active_users(
 # One user's list, on request
 
 
-def recommendations_for(
+async def recommendations_for(
     settings: Settings,
     db: Database,
     cache: RedisCache | None,
@@ -299,8 +300,8 @@ def recommendations_for(
 ) -> tuple[RecommendationList, ListSource]:
     """(the list served, where it came from): Redis first; the results store when the key is
     missing (written back to Redis) or Redis is down; a cold-start list when the hourly job has
-    not scored the user."""
-    found, source = read_or_load(
+    not scored the user (computed in a worker thread: it reads the store)."""
+    found, source = await read_or_load(
         cache,
         recommendations_key(user_id, content_type),
         settings.rec_cache_ttl,
@@ -311,9 +312,8 @@ def recommendations_for(
         return RecommendationList.from_payload(user_id, content_type, found).served(excluded, limit), "cache"
     if found is not None:  # written back: the next read is a hit
         return found.served(excluded, limit), "store"
-    return cold_start(settings, db, user_id, content_type, limit, excluded).served(
-        excluded, limit
-    ), "cold_start"
+    cold = await anyio.to_thread.run_sync(cold_start, settings, db, user_id, content_type, limit, excluded)
+    return cold.served(excluded, limit), "cold_start"
 
 
 def cold_start(

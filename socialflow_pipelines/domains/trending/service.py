@@ -96,7 +96,7 @@ def refresh_trending(settings: Settings, db: Database, now: datetime) -> Trendin
     return TrendingRefresh(hourly, scores, kept)
 
 
-def trending_list(
+async def trending_list(
     settings: Settings,
     db: Database,
     cache: RedisCache | None,
@@ -111,7 +111,7 @@ def trending_list(
         found = store.read_list(db, content_type, time_window, settings.trending_keep_top)
         return found if found.items else None  # nothing before the first refresh: nothing cached
 
-    found, source = read_or_load(
+    found, source = await read_or_load(
         cache,
         trending_key(content_type, time_window),
         settings.trending_cache_ttl,
@@ -119,6 +119,7 @@ def trending_list(
         TrendingList.payload,
     )
     if source == "cache":
-        return TrendingList.from_payload(content_type, time_window, found).head(limit), "cache"
+        # The key holds the whole kept list (TRENDING_KEEP_TOP): build only what is served.
+        return TrendingList.from_payload(content_type, time_window, found[:limit]), "cache"
     empty = TrendingList(content_type, time_window, ())
     return (found or empty).head(limit), "store"

@@ -10,6 +10,11 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import os
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
@@ -27,14 +32,22 @@ from socialflow_pipelines.platform.db.schema import ML_SCHEMA, UTCDateTime
 from socialflow_pipelines.platform.ids import IdType, canonical_id, follow_database_ids, id_type_of
 
 ID_CHUNK = 900  # ids per IN (...) list: under SQLite's bound-parameter limit, with room to spare
+HANG_GRACE_S = 0.5  # how long past its statement_timeout a statement may go before the guard cuts it
+log = logging.getLogger(__name__)
 
 
 def make_engine(
-    url: str, *, statement_timeout_s: float | None = None, connect_timeout_s: float = 10
+    url: str,
+    *,
+    statement_timeout_s: float | None = None,
+    connect_timeout_s: float = 10,
+    breaker: CircuitBreaker | None = None,
 ) -> Engine:
     """An engine whose `ml` schema maps to the main database on SQLite (which has no schemas),
     whose id columns follow the database's kind (platform.ids), and whose every wait is bounded:
-    connecting, and, with `statement_timeout_s`, each statement (a lock wait on SQLite)."""
+    connecting, and, with `statement_timeout_s`, each statement (a lock wait on SQLite; on
+    Postgres, the server's timeout and a client-side HangGuard). With a `breaker`, a failure
+    opens it (`_trip_on_failure`)."""
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":
@@ -51,15 +64,108 @@ def make_engine(
             cursor.close()
 
         follow_database_ids(engine)
+        if breaker is not None:
+            _trip_on_failure(engine, breaker)
         return engine.execution_options(schema_translate_map={ML_SCHEMA: None})
     connect_args: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout_s))}
     if statement_timeout_s is not None:
         connect_args["options"] = f"-c statement_timeout={int(statement_timeout_s * 1000)}"
-    engine = sa.create_engine(
-        url, pool_pre_ping=True, pool_timeout=connect_timeout_s, connect_args=connect_args
-    )
+    if statement_timeout_s is None:
+        engine = sa.create_engine(
+            url, pool_pre_ping=True, pool_timeout=connect_timeout_s, connect_args=connect_args
+        )
+    else:  # the guard's own ping replaces pool_pre_ping's, which nothing could bound
+        engine = sa.create_engine(url, pool_timeout=connect_timeout_s, connect_args=connect_args)
+        guard = HangGuard(statement_timeout_s + HANG_GRACE_S, on_cut=breaker.failed if breaker else None)
+        guard.watch(engine)
     follow_database_ids(engine)
+    if breaker is not None:
+        _trip_on_failure(engine, breaker)
     return engine
+
+
+class HangGuard:
+    """A client-side bound on every statement, for a server that accepts connections but never
+    answers (frozen, or a network that drops packets without a reset): `statement_timeout` is
+    enforced by the server, so such a server would hold a request for ever. A statement still
+    running `limit_s` after it began gets its socket shut down; the driver then fails it as a lost
+    connection, which the pool discards. One thread per engine sleeps until the nearest deadline."""
+
+    def __init__(self, limit_s: float, *, on_cut: Callable[[], None] | None = None) -> None:
+        self.limit_s = limit_s
+        self.on_cut = on_cut  # a hang is a failure: the breaker opens before the pool reconnects
+        self._deadlines: dict[int, tuple[float, Any]] = {}  # id(connection) -> (deadline, connection)
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, engine: Engine) -> None:
+        """Arm around each statement and around a ping of each connection taken from the pool."""
+
+        @sa.event.listens_for(engine, "before_cursor_execute")
+        def _arm(conn: Connection, *_args: Any) -> None:
+            self.arm(conn.connection.dbapi_connection)
+
+        @sa.event.listens_for(engine, "after_cursor_execute")
+        def _disarm(conn: Connection, *_args: Any) -> None:
+            self.disarm(conn.connection.dbapi_connection)
+
+        @sa.event.listens_for(engine, "handle_error")
+        def _disarm_failed(context: Any) -> None:
+            dbapi_connection = getattr(getattr(context, "cursor", None), "connection", None)
+            if dbapi_connection is not None:
+                self.disarm(dbapi_connection)
+
+        @sa.event.listens_for(engine, "checkout")
+        def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            """pool_pre_ping's check, but bounded: a dead connection is replaced by a fresh one."""
+            self.arm(dbapi_connection)
+            try:
+                cursor = dbapi_connection.cursor()
+                cursor.execute("SELECT 1")
+                cursor.close()
+            except Exception as exc:
+                raise sa.exc.DisconnectionError(str(exc)) from exc
+            finally:
+                self.disarm(dbapi_connection)
+
+    def arm(self, dbapi_connection: Any) -> None:
+        with self._wake:
+            self._deadlines[id(dbapi_connection)] = (time.monotonic() + self.limit_s, dbapi_connection)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sql-hang-guard", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def disarm(self, dbapi_connection: Any) -> None:
+        with self._wake:
+            self._deadlines.pop(id(dbapi_connection), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                overdue = [key for key, (deadline, _conn) in self._deadlines.items() if deadline <= now]
+                for key in overdue:
+                    _deadline, dbapi_connection = self._deadlines.pop(key)
+                    if _shut_down(dbapi_connection):
+                        log.warning("no answer from the database in %.1f s; connection cut", self.limit_s)
+                        if self.on_cut is not None:
+                            self.on_cut()
+                nearest = min((deadline for deadline, _conn in self._deadlines.values()), default=None)
+                self._wake.wait(None if nearest is None else max(0.0, nearest - now))
+
+
+def _shut_down(dbapi_connection: Any) -> bool:
+    """End an open connection's socket under the driver blocked reading it. The driver keeps
+    owning (and closes) its descriptor: a duplicate is shut down, which ends the same connection."""
+    if dbapi_connection.closed:
+        return False
+    try:
+        with socket.socket(fileno=os.dup(dbapi_connection.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except Exception:  # closed meanwhile
+        return False
+    return True
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -81,9 +187,41 @@ def _trip_on_failure(engine: Engine, breaker: CircuitBreaker) -> None:
 
     @sa.event.listens_for(engine, "handle_error")
     def _opened(context: Any) -> None:
-        lost = context.is_disconnect or isinstance(context.original_exception, OSError | TimeoutError)
-        if lost or isinstance(context.sqlalchemy_exception, sa.exc.OperationalError):
+        failure = context.sqlalchemy_exception or context.original_exception
+        if isinstance(context.original_exception, DatabaseUnavailable):
+            return  # refused by the open breaker itself: nothing was tried, the cooldown stands
+        if context.is_disconnect or is_unavailable(failure):
             breaker.failed()
+
+
+# SQLite's OperationalErrors that mean "cannot answer now", as opposed to a wrong query or schema.
+_SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly")
+
+
+def is_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` says the database cannot answer now (down, unreachable, too slow, busy), so a
+    caller should try again shortly (HTTP 503), rather than that a query or the schema is wrong
+    (a defect: 500). On Postgres every OperationalError is of the first kind (connection lost,
+    statement timeout, shutting down); on SQLite only lock and I/O failures are."""
+    outage = (DatabaseUnavailable, sa.exc.InterfaceError, sa.exc.TimeoutError, OSError, TimeoutError)
+    if isinstance(exc, outage):
+        return True
+    if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, sa.exc.OperationalError):
+        return False
+    if type(exc.orig).__module__.startswith("sqlite3"):
+        return any(marker in str(exc.orig).lower() for marker in _SQLITE_UNAVAILABLE)
+    return True
+
+
+def is_unmigrated(exc: BaseException) -> bool:
+    """Whether `exc` is a table the schema should have but the database lacks: a store not
+    migrated yet (the API started before `socialflow migrate`), not a failing server."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    message = str(exc.orig).lower()
+    return "no such table" in message or ("relation" in message and "does not exist" in message)
 
 
 class Database:
@@ -104,12 +242,12 @@ class Database:
 
     @cached_property
     def engine(self) -> Engine:
-        engine = make_engine(
-            self.url, statement_timeout_s=self.statement_timeout_s, connect_timeout_s=self.connect_timeout_s
+        return make_engine(
+            self.url,
+            statement_timeout_s=self.statement_timeout_s,
+            connect_timeout_s=self.connect_timeout_s,
+            breaker=self.breaker,
         )
-        if self.breaker is not None:
-            _trip_on_failure(engine, self.breaker)
-        return engine
 
     @property
     def id_type(self) -> IdType:

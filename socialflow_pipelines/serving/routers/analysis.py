@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,7 +157,7 @@ def _invalid(field: str, message: str) -> RequestValidationError:
 
 
 @router.post("/analyze", response_model=AnalysisResponse, responses=ERROR_RESPONSES)
-def analyze(
+async def analyze(
     body: AnalyzeRequest, user: UserDep, settings: SettingsDep, database: DatabaseDep, cache: CacheDep
 ) -> AnalysisResponse:
     """Analyse given content (the seed's `content_data`; admin, or the item's owner), a stored
@@ -169,13 +170,13 @@ def analyze(
             raise _invalid("text", "text is blank")
         if not user.is_admin:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "analysing raw text needs the admin role")
-        return AnalysisResponse.of(service.analyse_text(models, body.text), "model")
+        return AnalysisResponse.of(await run_in_threadpool(service.analyse_text, models, body.text), "model")
     if body.content_type is None:
         raise _invalid("content_type", "content_type is required (or give text)")
     if body.content_id is None:
         raise _invalid("content_id", "content_id is required with content_type")
     content_id = backend_id(database, body.content_id, ("body", "content_id"))
-    owner = item_owner(database, body.content_type, content_id)
+    owner = await run_in_threadpool(item_owner, database, body.content_type, content_id)
     if not user.is_admin and owner != user.user_id:
         if owner is None and body.content_data is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.content_type} {content_id} not found")
@@ -183,14 +184,14 @@ def analyze(
 
     data = body.content_data
     if data is not None and data.text is not None:
-        payload = service.analyse_text(models, data.text)
+        payload = await run_in_threadpool(service.analyse_text, models, data.text)
         payload.update(content_type=body.content_type, content_id=content_id)
         return AnalysisResponse.of(payload, "model", video=VIDEO_NOT_ANALYSED if data.video_url else None)
     if owner is None:
         if data is not None:
             raise _invalid("content_data.text", "text is required for an item this platform does not store")
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.content_type} {content_id} not found")
-    found = service.analyse_item(settings, database, models, cache, body.content_type, content_id)
+    found = await service.analyse_item(settings, database, models, cache, body.content_type, content_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.content_type} {content_id} not found")
     video = VIDEO_NOT_ANALYSED if data is not None and data.video_url else None

@@ -9,10 +9,12 @@ judged live and not cached (it has no id).
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Literal, Self
 
 from fastapi import APIRouter, HTTPException, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from socialflow_pipelines.domains.moderation import service
@@ -93,18 +95,26 @@ class ModerationResponse(BaseModel):
 
 
 @router.post("/moderate", response_model=ModerationResponse, responses=ERROR_RESPONSES)
-def moderate(
+async def moderate(
     body: ModerateRequest, _admin: AdminDep, settings: SettingsDep, database: DatabaseDep, cache: CacheDep
 ) -> ModerationResponse:
     """Moderate an existing item by id, or raw content, with the pipeline's models."""
     models = ModelStore(settings.model_dir)
     if body.content_type is None or body.content_id is None:
-        judgement = service.judge_content(
-            settings, models, text=body.text, title=body.title, description=body.description, now=utc_now()
+        judgement = await run_in_threadpool(
+            functools.partial(
+                service.judge_content,
+                settings,
+                models,
+                text=body.text,
+                title=body.title,
+                description=body.description,
+                now=utc_now(),
+            )
         )
     else:
         content_id = backend_id(database, body.content_id, ("body", "content_id"))
-        judgement = service.judge_item(
+        judgement = await service.judge_item(
             settings, database, models, cache, body.content_type, content_id, utc_now()
         )
         if judgement is None:

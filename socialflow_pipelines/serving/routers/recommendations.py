@@ -65,7 +65,7 @@ def parse_exclude_ids(database: Database, raw: str | None) -> set[str]:
 
 
 @router.get("/recommendations", response_model=RecommendationsResponse, responses=ERROR_RESPONSES)
-def get_recommendations(
+async def get_recommendations(
     user: UserDep,
     settings: SettingsDep,
     database: DatabaseDep,
@@ -77,7 +77,7 @@ def get_recommendations(
     """Redis first; the results store when the key is missing or Redis is down; a cold-start list
     (trending items, or popular accounts) when the user has no precomputed one."""
     excluded = parse_exclude_ids(database, exclude_ids)
-    found, source = recommendations_for(
+    found, source = await recommendations_for(
         settings, database, cache, user.user_id, content_type, limit=limit, excluded=excluded
     )
     items = [RecommendedItem(**item.payload()) for item in found.items]

@@ -36,7 +36,7 @@ class TrendingResponse(BaseModel):
 
 
 @router.get("/trending", response_model=TrendingResponse, responses=ERROR_RESPONSES)
-def get_trending(
+async def get_trending(
     _user: UserDep,
     settings: SettingsDep,
     database: DatabaseDep,
@@ -46,7 +46,7 @@ def get_trending(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> TrendingResponse:
     """Redis first; the results store when the key is missing or Redis is down."""
-    found, source = trending_list(settings, database, cache, content_type, time_window, limit)
+    found, source = await trending_list(settings, database, cache, content_type, time_window, limit)
     return TrendingResponse(
         content_type=content_type,
         time_window=time_window,
