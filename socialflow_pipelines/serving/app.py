@@ -200,7 +200,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+        errors = [
+            # A JSON syntax error's loc is ("body", character position): the field is the body.
+            {"field": "body" if e["type"] == "json_invalid" else _field(tuple(e["loc"])), "message": e["msg"]}
+            for e in exc.errors()
+        ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return JSONResponse({"detail": detail, "status_code": 422, "errors": errors}, status_code=422)
 

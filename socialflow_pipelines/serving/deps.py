@@ -32,6 +32,7 @@ class ErrorBody(BaseModel):
 
 
 _ERRORS = {
+    400: "a body that cannot be read (not UTF-8)",
     401: "missing, malformed, expired or forged token",
     403: "the caller's role or ownership does not allow it",
     404: "no such item or model",

@@ -1,5 +1,7 @@
 """The real Dagster daemon on a freshly seeded world: with no manual step, the trending schedule
-ticks and rescores, and the new-content sensor moderates a post written after the daemon started.
+ticks and rescores, the new-content sensor moderates a post written after the daemon started, and
+a human review of that post is what the API's `/moderate` answers (over HTTP, through Redis)
+within 60 s of being recorded.
 
 Evaluating a schedule in-process proves its request is valid; only the daemon proves that the
 definitions load in its code server, that schedules and sensors start RUNNING by default, and that
@@ -13,23 +15,30 @@ import importlib.util
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from socialflow_demo.load import insert_post
+from socialflow_pipelines.config import Settings
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.instance import PACKAGE
+from socialflow_pipelines.serving.auth import issue_token
 from tests.integration.test_cli import socialflow as run_cli
 
 WAIT_S = 150  # from the daemon's start until both effects are seen
+REVIEW_WITHIN_S = 60  # from a review's insert until /moderate answers it (the issue's bound)
 POLL_S = 2
 pytestmark = [pytest.mark.timeout(420)] if importlib.util.find_spec("pytest_timeout") else []
 
@@ -130,9 +139,53 @@ def sensor_runs_for(instance: dg.DagsterInstance, post_id: str) -> list[dg.Dagst
     ]
 
 
-def test_the_daemon_runs_the_trending_schedule_and_the_new_content_sensor(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def served_api(env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """The API as `socialflow serve` runs it (uvicorn, one worker here), on a free port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "uvicorn", "socialflow_pipelines.serving.app:create_app", "--factory"]
+    api = subprocess.Popen(
+        [*command, "--port", str(port), "--log-level", "warning"],
+        env=env | {"SOCIALFLOW_PRELOAD_MODELS": "0"},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.1)
+        yield base
+    finally:
+        stop(api)
+
+
+def record_review(db: Database, post_id: str, decision: str) -> None:
+    """A moderator's verdict, written as the backend writes it."""
+    with db.begin() as conn:
+        conn.execute(
+            schema.moderation_reviews.insert().values(
+                content_type="post",
+                content_id=post_id,
+                reviewer_id=str(uuid.uuid4()),
+                decision=decision,
+                labels={},
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+def test_the_daemon_runs_the_trending_schedule_and_the_new_content_sensor(
+    tmp_path: Path, redis_url: str
+) -> None:
     first_day = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
-    env = daemon_env(tmp_path, first_day)
+    env = daemon_env(tmp_path, first_day) | {"REDIS_URL": redis_url}
+    env["SOCIALFLOW_JWT_SECRET"] = Settings().jwt_secret.get_secret_value()  # the test's own
     socialflow("seed", "--users", "150", "--days", "2", env=env, cwd=tmp_path)
     socialflow("materialize", "--days", "2", env=env, cwd=tmp_path)
     db = Database(env["DATABASE_URL"])
@@ -177,6 +230,25 @@ def test_the_daemon_runs_the_trending_schedule_and_the_new_content_sensor(tmp_pa
             f"(newest: {latest_trending(db)}, seeded: {seeded_trending}) {context}"
         )
         assert moderated, f"post {post_id} not moderated by a new_content_sensor run {context}"
+
+        token = issue_token(str(uuid.uuid4()), is_admin=True, settings=Settings())
+        body = {"content_type": "post", "content_id": post_id}
+        headers = {"Authorization": f"Bearer {token}"}
+        with served_api(env, tmp_path) as base, httpx.Client(base_url=base, headers=headers) as api:
+            before = api.post("/api/v1/ml/moderate", json=body).json()
+            assert before["human_reviewed"] is False, before
+            verdict = "rejected" if before["decision"] != "rejected" else "approved"
+            record_review(db, post_id, verdict)
+            reviewed_at = time.monotonic()
+            answered = before
+            while time.monotonic() - reviewed_at < REVIEW_WITHIN_S and answered["decision"] != verdict:
+                time.sleep(POLL_S)
+                answered = api.post("/api/v1/ml/moderate", json=body).json()
+        waited = time.monotonic() - reviewed_at
+        assert (answered["decision"], answered["human_reviewed"]) == (verdict, True), (
+            f"/moderate still answered {answered['decision']} {waited:.0f} s after the review\n"
+            f"runs:\n{runs_summary(instance)}"
+        )
     finally:
         stop(daemon)
         instance.dispose()

@@ -132,3 +132,14 @@ def test_a_wrong_query_is_a_500_not_an_outage(sqlite_db, start_api, make_token, 
         response = client.get("/api/v1/ml/trending")
     assert response.status_code == 500
     assert response.json() == {"detail": "internal server error", "status_code": 500}
+
+
+def test_malformed_json_names_the_body(sqlite_db, start_api, make_token) -> None:
+    api = start_api()
+    with api.client(make_token(admin=True)) as client:
+        response = client.post(
+            "/api/v1/ml/moderate", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
+    assert response.json()["detail"].startswith("body: ")

@@ -147,7 +147,7 @@ class ModelRegistry:
             elif model.name == "frame_moderation":
                 runtime = cached_runtime()
                 if runtime is not None:
-                    runtime.__dict__.pop("frame_models", None)
+                    runtime.unload_frame_models()
             elif model.name == "content_analyzer":
                 base_analyzer.cache_clear()
             self._loads.pop(model.name, None)
@@ -181,7 +181,7 @@ class ModelRegistry:
     def _frame_models() -> tuple[dict[str, Any], dict[str, str]] | None:
         """The runtime's frame models once something loaded them (never loads them)."""
         runtime = cached_runtime()
-        return None if runtime is None else runtime.__dict__.get("frame_models")  # a cached_property
+        return None if runtime is None else runtime.loaded_frame_models
 
     def _loaders(self) -> dict[str, Callable[[], object]]:
         def text_moderation() -> object:

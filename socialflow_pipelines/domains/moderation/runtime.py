@@ -97,6 +97,15 @@ class ModerationRuntime:
                 "violence": f"configured model at {path} could not be loaded: {exc}",
             }
 
+    @property
+    def loaded_frame_models(self) -> tuple[dict[str, Scorer], dict[str, str]] | None:
+        """The frame models once a video (or a preload) needed them; never loads them."""
+        return self.__dict__.get("frame_models")  # where cached_property keeps its value
+
+    def unload_frame_models(self) -> None:
+        """Free the frame models; the next video loads them again."""
+        self.__dict__.pop("frame_models", None)
+
     def describe_models(self) -> dict[str, str]:
         """Which model scores each label now, or why none does (for the UI and the API). The frame
         models are described once a video has loaded them, never loaded just to be described."""
@@ -106,8 +115,8 @@ class ModerationRuntime:
             described[label] = (
                 f"{scorer.name} {scorer.version}" if scorer else f"none: {self.text_unavailable[label]}"
             )
-        loaded = "frame_models" in self.__dict__  # cached_property: set once a video needed them
-        frame_scorers_, frame_unavailable = self.frame_models if loaded else ({}, {})
+        loaded = self.loaded_frame_models is not None
+        frame_scorers_, frame_unavailable = self.loaded_frame_models or ({}, {})
         for label in FRAME_LABELS:
             scorer = frame_scorers_.get(label)
             if scorer is not None:
