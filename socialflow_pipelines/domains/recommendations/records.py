@@ -118,7 +118,11 @@ class RecommendationList:
         """What a request gets: the caller's excluded ids left out, at most `limit` items, ranked
         again from 1."""
         kept = [item for item in self.items if item.id not in excluded][:limit]
-        return replace(self, items=tuple(replace(item, rank=rank) for rank, item in enumerate(kept, start=1)))
+        ranked = tuple(  # built directly: dataclasses.replace was a tenth of a cached read's cost
+            RecommendedItem(item.id, item.score, rank, item.sources)
+            for rank, item in enumerate(kept, start=1)
+        )
+        return replace(self, items=ranked)
 
 
 def rows_frame(lists: Iterable[RecommendationList]) -> pl.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
@@ -19,6 +19,7 @@ from socialflow_pipelines.serving.deps import (
     SettingsDep,
     UserDep,
     backend_id,
+    feed_response,
 )
 
 router = APIRouter(tags=["recommendations"])
@@ -73,20 +74,22 @@ async def get_recommendations(
     content_type: Annotated[Literal["video", "post", "user"], Query()] = "video",
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
     exclude_ids: Annotated[str | None, Query(description="Comma-separated ids to leave out.")] = None,
-) -> RecommendationsResponse:
+) -> Response:
     """Redis first; the results store when the key is missing or Redis is down; a cold-start list
     (trending items, or popular accounts) when the user has no precomputed one."""
     excluded = parse_exclude_ids(database, exclude_ids)
     found, source = await recommendations_for(
         settings, database, cache, user.user_id, content_type, limit=limit, excluded=excluded
     )
-    items = [RecommendedItem(**item.payload()) for item in found.items]
-    return RecommendationsResponse(
-        user_id=user.user_id,
-        content_type=content_type,
-        recommendations=[item.id for item in items],
-        count=len(items),
-        items=items,
-        source=source,
-        generated_at=found.generated_at,
+    return feed_response(
+        {
+            "user_id": user.user_id,
+            "content_type": content_type,
+            "recommendations": [item.id for item in found.items],
+            "count": len(found.items),
+            "items": [item.payload() for item in found.items],
+            "source": source,
+            "generated_at": found.generated_at,
+        },
+        cache,
     )

@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from socialflow_pipelines.domains.trending.service import trending_list
-from socialflow_pipelines.serving.deps import ERROR_RESPONSES, CacheDep, DatabaseDep, SettingsDep, UserDep
+from socialflow_pipelines.serving.deps import (
+    ERROR_RESPONSES,
+    CacheDep,
+    DatabaseDep,
+    SettingsDep,
+    UserDep,
+    feed_response,
+)
 
 router = APIRouter(tags=["trending"])
 
@@ -44,13 +51,16 @@ async def get_trending(
     content_type: Annotated[Literal["video", "post"], Query()] = "video",
     time_window: Annotated[Literal["1h", "6h", "24h", "7d", "30d"], Query()] = "24h",
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
-) -> TrendingResponse:
+) -> Response:
     """Redis first; the results store when the key is missing or Redis is down."""
     found, source = await trending_list(settings, database, cache, content_type, time_window, limit)
-    return TrendingResponse(
-        content_type=content_type,
-        time_window=time_window,
-        items=[TrendingItem(**item.payload()) for item in found.items],
-        source=source,
-        computed_at=found.computed_at,
+    return feed_response(
+        {
+            "content_type": content_type,
+            "time_window": time_window,
+            "items": [item.payload() for item in found.items],
+            "source": source,
+            "computed_at": found.computed_at,
+        },
+        cache,
     )
