@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import warnings
@@ -88,8 +89,9 @@ def serve(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     os.environ["SOCIALFLOW_PRELOAD_MODELS"] = "1" if preload else "0"
+    metrics_dir = None
     if workers > 1 and not os.environ.get(MULTIPROCESS_ENV):  # /metrics sums over the workers
-        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="socialflow-metrics-")
+        os.environ[MULTIPROCESS_ENV] = metrics_dir = tempfile.mkdtemp(prefix="socialflow-metrics-")
     uvicorn.run(
         "socialflow_pipelines.serving.app:create_app",
         factory=True,
@@ -100,21 +102,31 @@ def serve(
         http="auto",  # httptools when installed
         access_log=access_log,
     )
+    if metrics_dir is not None:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @app.command()
 def token(
-    user_id: Annotated[int, typer.Option(help="The `sub` claim.")],
+    user_id: Annotated[str, typer.Option(help="The `sub` claim: the user's id (a UUID, or digits).")],
     admin: Annotated[bool, typer.Option(help="Add the admin claim.")] = False,
     hours: Annotated[float, typer.Option(min=0.01)] = 12,
 ) -> None:
     """Print a JWT signed with SOCIALFLOW_JWT_SECRET (as the backend would issue it)."""
+    from socialflow_pipelines.platform.ids import InvalidId, canonical_id
     from socialflow_pipelines.serving.auth import issue_token
 
     settings = Settings()
     if settings.jwt_secret is None:
         raise fail("SOCIALFLOW_JWT_SECRET is not set")
-    typer.echo(issue_token(user_id, is_admin=admin, ttl=timedelta(hours=hours), settings=settings))
+    try:
+        sub = canonical_id(user_id, settings.id_type)
+    except InvalidId as exc:
+        kind = "a UUID" if settings.id_type == "uuid" else "a positive integer"
+        raise fail(
+            f"--user-id must be {kind} (SOCIALFLOW_ID_TYPE={settings.id_type}), got {user_id!r}"
+        ) from exc
+    typer.echo(issue_token(sub, is_admin=admin, ttl=timedelta(hours=hours), settings=settings))
 
 
 @app.command()

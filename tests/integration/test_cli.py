@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import jwt
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
@@ -244,3 +245,17 @@ def test_a_new_asset_joins_the_plan_without_editing_a_list() -> None:
     assert {"events", "features"} <= set(first_daily.keys)
     (pair_step,) = [s for s in steps if "left" in s.keys]
     assert "right" in pair_step.keys
+
+
+def test_token_signs_the_deployments_kind_of_id_and_refuses_others(tmp_path: Path) -> None:
+    """`socialflow token` as an operator runs it: a UUID `sub` the API accepts; an integer on a UUID
+    deployment is an error naming the option, not a token the API would refuse."""
+    env = dict(os.environ)
+    user = "123e4567-e89b-12d3-a456-426614174000"  # the seed's example id
+    signed = socialflow("token", "--user-id", user, "--admin", env=env, cwd=tmp_path)
+    refused = socialflow("token", "--user-id", "42", env=env, cwd=tmp_path)
+    assert signed.returncode == 0, signed.stderr
+    claims = jwt.decode(signed.stdout.strip(), env["SOCIALFLOW_JWT_SECRET"], algorithms=["HS256"])
+    assert (claims["sub"], claims["is_admin"]) == (user, True)
+    assert refused.returncode != 0
+    assert "--user-id must be a UUID" in refused.stderr
