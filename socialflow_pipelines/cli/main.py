@@ -32,7 +32,7 @@ def _quiet() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-EVAL_MODULES = ("moderation", "content", "recommendations")
+EVAL_MODULES = ("moderation", "content", "recommendations", "virality")
 BENCH_MODULES = {
     "trending": "trending",
     "moderation": "moderation",
@@ -177,13 +177,19 @@ def train(
 def evaluate(
     task: Annotated[
         str,
-        typer.Argument(help="spam, toxicity, hate_speech, sentiment, language, entities or recommendations"),
+        typer.Argument(
+            help="spam, toxicity, hate_speech, sentiment, language, entities, recommendations or virality"
+        ),
     ],
     test: Annotated[Path, typer.Option(help="Labeled test file.")],
     train: Annotated[Path | None, typer.Option(help="Train on this file first.")] = None,
     items: Annotated[Path | None, typer.Option(help="Recommendations: item features file.")] = None,
     k: Annotated[int, typer.Option(min=1, help="Recommendations: cut-off.")] = 10,
     min_rating: Annotated[float | None, typer.Option(help="Recommendations: positives threshold.")] = None,
+    observe_minutes: Annotated[
+        float, typer.Option(min=1, help="Virality: features from observations up to this age.")
+    ] = 60,
+    horizon_minutes: Annotated[float, typer.Option(min=1, help="Virality: the outcome's age.")] = 2880,
 ) -> None:
     """Score a model on a labeled file; the last line printed is one JSON object of metrics."""
     from socialflow_pipelines.evaluation.datafiles import DataFileError
@@ -194,6 +200,8 @@ def evaluate(
     options: dict[str, Any] = {}
     if task == "recommendations":
         options = {"items": items, "k": k, "min_rating": min_rating}
+    if task == "virality":
+        options = {"observe_minutes": observe_minutes, "horizon_minutes": horizon_minutes}
     bars: list[tqdm] = []
 
     def progress(done: int, total: int) -> None:
