@@ -39,6 +39,7 @@ BENCH_MODULES = {
     "analysis": "analysis",
     "recommendations": "recommendations",
     "api": "api",
+    "virality": "virality",
 }
 
 
@@ -238,7 +239,9 @@ def _eval_tasks() -> dict[str, Any]:
 
 @app.command()
 def bench(
-    name: Annotated[str, typer.Argument(help="trending, moderation, analysis, recommendations or api")],
+    name: Annotated[
+        str, typer.Argument(help="trending, moderation, analysis, recommendations, virality or api")
+    ],
     seconds: Annotated[float | None, typer.Option(min=1, help="api: seconds measured per scenario.")] = None,
     concurrency: Annotated[int | None, typer.Option(min=1, help="api: keep-alive connections.")] = None,
     rate: Annotated[float | None, typer.Option(min=1, help="api: target requests/s.")] = None,

@@ -108,3 +108,20 @@ def test_the_baseline_is_the_log_linear_fit() -> None:
     early = rng.uniform(0, 5, 400)
     baseline = virality.Baseline.fit(early, 0.7 + 1.3 * early)
     assert (baseline.intercept, baseline.slope) == pytest.approx((0.7, 1.3))
+
+
+def test_outcomes_that_all_tie_are_refused_with_a_reason() -> None:
+    observations = pl.DataFrame(
+        {"item_id": ["a", "b"] * 2, "minutes": [60, 60, HORIZON, HORIZON], "count": [0] * 4}
+    )
+    features, counts = features_and_outcomes(observations, 60)
+    with pytest.raises(ValueError, match="nothing sets a viral item apart"):
+        virality.fit(features, counts)
+
+
+def test_the_benchmark_reports_predictions_per_second() -> None:
+    from socialflow_pipelines.benchmarks.virality import run_benchmark
+
+    result = run_benchmark(n_items=2_000, n_train=600)
+    assert result["items"] == 2_000 and result["observations"] == 2_000 * 3
+    assert result["predictions_per_second"] > 0 and result["factor_columns"] >= 1
