@@ -104,6 +104,12 @@ class Settings(BaseSettings):
     rec_top_k: int = Field(default=100, ge=1, le=1000, validation_alias="REC_TOP_K")
     # Longer than the hourly publish, so a list is served from Redis all hour (a miss writes back).
     rec_cache_ttl: int = Field(default=3900, gt=0, validation_alias="REC_CACHE_TTL")
+    # Viral prediction: the outcome's age, the score over which an item is likely viral, how far
+    # back matured items are learned from, and the Redis TTL (over the hourly publish).
+    viral_horizon_minutes: int = Field(default=2880, ge=60, validation_alias="VIRAL_HORIZON_MINUTES")
+    viral_threshold: float = Field(default=0.5, ge=0, le=1, validation_alias="ML_VIRAL_THRESHOLD")
+    viral_lookback_days: int = Field(default=30, ge=3, validation_alias="VIRAL_LOOKBACK_DAYS")
+    viral_cache_ttl: int = Field(default=3900, gt=0, validation_alias="VIRAL_CACHE_TTL")
 
     @field_validator("partitions_start")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from socialflow_pipelines.defs import app, content, moderation, recommendations, trending
+from socialflow_pipelines.defs import app, content, moderation, recommendations, trending, virality
 from socialflow_pipelines.defs.resources import (
     DatabaseResource,
     ModelStoreResource,
@@ -18,6 +18,7 @@ defs = dg.Definitions.merge(
     moderation.defs,
     content.defs,
     recommendations.defs,
+    virality.defs,
     dg.Definitions(
         resources={
             "settings": SettingsResource(),

@@ -71,33 +71,16 @@ def read_observations(path: Path | str) -> pl.DataFrame:
 def _creator_influence(
     train: pl.DataFrame, train_outcomes: pl.DataFrame, test: pl.DataFrame
 ) -> tuple[pl.DataFrame | None, pl.DataFrame | None]:
-    """(train items', test items') `creator_median_log_outcome`: the median log outcome of the
-    creator's training items; for a training item, of the creator's other items (leave one out,
-    so an item never sees its own outcome). None for a file without creator ids."""
+    """(train items', test items') creator influence (`virality.creator_influence`); None for a
+    file without creator ids."""
     if "creator_id" not in train.columns:
         return None, None
 
     def creator_of(observations: pl.DataFrame) -> pl.DataFrame:
         return observations.group_by("item_id").agg(pl.col("creator_id").drop_nulls().first())
 
-    scored = (
-        creator_of(train)
-        .join(train_outcomes, on="item_id")
-        .with_columns(pl.col("outcome").log1p().alias("log_outcome"))
-    )
-    others = scored.join(
-        scored.select(
-            pl.col("item_id").alias("other"), "creator_id", pl.col("log_outcome").alias("other_log")
-        ),
-        on="creator_id",
-    ).filter(pl.col("item_id") != pl.col("other"))
-    name = "creator_median_log_outcome"
-    train_influence = others.group_by("item_id").agg(pl.col("other_log").median().alias(name))
-    if "creator_id" not in test.columns:
-        return train_influence, None
-    medians = scored.group_by("creator_id").agg(pl.col("log_outcome").median().alias(name))
-    test_influence = creator_of(test).join(medians, on="creator_id", how="left").select("item_id", name)
-    return train_influence, test_influence
+    others = creator_of(test) if "creator_id" in test.columns else None
+    return virality.creator_influence(creator_of(train), train_outcomes, others)
 
 
 def _item_info(observations: pl.DataFrame, influence: pl.DataFrame | None) -> pl.DataFrame | None:

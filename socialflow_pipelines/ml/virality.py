@@ -91,10 +91,10 @@ def clean_observations(observations: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _count_at(observations: pl.DataFrame, minutes: float, name: str) -> pl.DataFrame:
-    """Each item's last observed count at or before `minutes`."""
+def _count_at(observations: pl.DataFrame, share: float, name: str) -> pl.DataFrame:
+    """Each item's last observed count at or before `share` of its age (`age` column)."""
     return (
-        observations.filter(pl.col("minutes") <= minutes)
+        observations.filter(pl.col("minutes") <= pl.col("age") * share)
         .sort("minutes")
         .group_by("item_id")
         .agg(pl.col("count").last().alias(name))
@@ -104,43 +104,51 @@ def _count_at(observations: pl.DataFrame, minutes: float, name: str) -> pl.DataF
 def series_features(
     observations: pl.DataFrame,
     items: Sequence[str],
-    observe_minutes: float,
+    observe_minutes: float | Sequence[float],
     item_info: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per item in `items` (in that order): the features at `observe_minutes` after
-    publishing, from observations at or before it only. `item_info` may hold `item_id` with
-    `published_at` (a datetime) and `creator_median_log_outcome`."""
-    seen = clean_observations(observations).filter(pl.col("minutes") <= observe_minutes)
-    frame = pl.DataFrame({"item_id": pl.Series(list(items), dtype=pl.String)}).with_row_index("order")
-    frame = frame.join(_count_at(seen, observe_minutes, "count_now"), on="item_id", how="left")
-    for share, name in zip(CHECKPOINTS, ("count_q1", "count_q2", "count_q3"), strict=True):
-        frame = frame.join(_count_at(seen, observe_minutes * share, name), on="item_id", how="left")
+    publishing (one age for all, or each item's own), from observations at or before it only.
+    `item_info` may hold `item_id` with `published_at` (a datetime) and
+    `creator_median_log_outcome`."""
+    ages = [float(observe_minutes)] * len(items) if np.isscalar(observe_minutes) else list(observe_minutes)
+    frame = pl.DataFrame(
+        {"item_id": pl.Series(list(items), dtype=pl.String), "age": pl.Series(ages, dtype=pl.Float64)}
+    ).with_row_index("order")
+    seen = (
+        clean_observations(observations)
+        .join(frame.select("item_id", "age").unique("item_id"), on="item_id")
+        .filter(pl.col("minutes") <= pl.col("age"))
+    )
+    for share, name in zip(
+        (1.0, *CHECKPOINTS), ("count_now", "count_q1", "count_q2", "count_q3"), strict=True
+    ):
+        frame = frame.join(_count_at(seen, share, name), on="item_id", how="left")
     summary = seen.group_by("item_id").agg(
         pl.len().alias("observations"),
         pl.col("minutes").min().alias("first_observation_minutes"),
         pl.col("minutes").filter(pl.col("count") > 0).min().alias("first_engagement_minutes"),
     )
     frame = frame.join(summary, on="item_id", how="left")
-    hours = max(observe_minutes, 1.0) / 60.0
+    hours = pl.max_horizontal(pl.col("age"), pl.lit(1.0)) / 60.0
     log = {
         name: pl.col(name).fill_null(0.0).log1p()
         for name in ("count_now", "count_q1", "count_q2", "count_q3")
     }
+    early, late = log["count_q2"] - log["count_q1"], log["count_now"] - log["count_q2"]
     frame = frame.with_columns(
-        pl.lit(float(observe_minutes)).alias("age_minutes"),
+        pl.col("age").alias("age_minutes"),
         pl.col("observations").fill_null(0).cast(pl.Float64),
         log["count_now"].alias("log_count"),
         log["count_q1"].alias("log_count_q1"),
         log["count_q2"].alias("log_count_q2"),
         log["count_q3"].alias("log_count_q3"),
-        ((log["count_now"] - log["count_q2"]) / (hours / 2)).alias("log_velocity"),
-        ((log["count_now"] - log["count_q2"]) - (log["count_q2"] - log["count_q1"])).alias(
-            "log_acceleration"
-        ),
+        (late / (hours / 2)).alias("log_velocity"),
+        (late - early).alias("log_acceleration"),
         (pl.col("count_now").fill_null(0.0) / hours).alias("rate_per_hour"),
         # No engagement yet: as late as the observation time allows (a tree splits on it).
-        pl.col("first_engagement_minutes").fill_null(float(observe_minutes) * 2),
-        pl.col("first_observation_minutes").fill_null(float(observe_minutes) * 2),
+        pl.col("first_engagement_minutes").fill_null(pl.col("age") * 2),
+        pl.col("first_observation_minutes").fill_null(pl.col("age") * 2),
     )
     columns = list(FEATURES)
     if item_info is not None:
@@ -159,6 +167,30 @@ def series_features(
     return frame.sort("order").select("item_id", *columns)  # joins need not keep the row order
 
 
+def creator_influence(
+    creators: pl.DataFrame, outcomes: pl.DataFrame, others: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """`creator_median_log_outcome` per item: the median log outcome of the creator's items in
+    `outcomes` (item_id, outcome). For those items themselves, of the creator's *other* items
+    (leave one out: an item never sees its own outcome); for `others` (item_id, creator_id: items
+    without an outcome yet), of all of them. `creators` maps item_id to creator_id."""
+    name = "creator_median_log_outcome"
+    scored = creators.join(outcomes, on="item_id").with_columns(
+        pl.col("outcome").log1p().alias("log_outcome")
+    )
+    pairs = scored.join(
+        scored.select(
+            pl.col("item_id").alias("other"), "creator_id", pl.col("log_outcome").alias("other_log")
+        ),
+        on="creator_id",
+    ).filter(pl.col("item_id") != pl.col("other"))
+    own = pairs.group_by("item_id").agg(pl.col("other_log").median().alias(name))
+    if others is None:
+        return own, None
+    medians = scored.group_by("creator_id").agg(pl.col("log_outcome").median().alias(name))
+    return own, others.join(medians, on="creator_id", how="left").select("item_id", name)
+
+
 def outcomes(observations: pl.DataFrame, horizon_minutes: float) -> pl.DataFrame:
     """(item_id, outcome): the count at the horizon, for the items observed up to it (matured)."""
     seen = clean_observations(observations)
@@ -167,8 +199,10 @@ def outcomes(observations: pl.DataFrame, horizon_minutes: float) -> pl.DataFrame
         .agg(pl.col("minutes").max().alias("last"))
         .filter(pl.col("last") >= horizon_minutes)
     )
-    at = _count_at(seen, horizon_minutes, "outcome")
-    return matured.join(at, on="item_id", how="left").select("item_id", pl.col("outcome").fill_null(0.0))
+    at = _count_at(seen.with_columns(age=pl.lit(float(horizon_minutes))), 1.0, "outcome")
+    joined = matured.join(at, on="item_id", how="left")
+    # Sorted: the same file gives the same folds, so the same model.
+    return joined.select("item_id", pl.col("outcome").fill_null(0.0)).sort("item_id")
 
 
 def viral_threshold(outcome_counts: np.ndarray, share: float = TOP_SHARE) -> float:

@@ -33,7 +33,14 @@ from socialflow_pipelines.serving.auth import VerifiedTokens
 from socialflow_pipelines.serving.deps import ERROR_RESPONSES, AdminDep
 from socialflow_pipelines.serving.metrics import ServiceMetrics
 from socialflow_pipelines.serving.ratelimit import RateLimiter
-from socialflow_pipelines.serving.routers import analysis, models, moderation, recommendations, trending
+from socialflow_pipelines.serving.routers import (
+    analysis,
+    models,
+    moderation,
+    recommendations,
+    trending,
+    virality,
+)
 
 API_PREFIX = "/api/v1/ml"
 MAX_BODY_BYTES = 64 * 1024
@@ -246,6 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(moderation.router, prefix=API_PREFIX)
     app.include_router(analysis.router, prefix=API_PREFIX)
     app.include_router(models.router, prefix=API_PREFIX)
+    app.include_router(virality.router, prefix=API_PREFIX)
     app.include_router(ops)
     app.include_router(ops, prefix=API_PREFIX)
     return app

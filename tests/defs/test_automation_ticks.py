@@ -46,6 +46,8 @@ EXPECTED_SCHEDULES = {
     "content_topics_daily",
     "recommendation_model_daily",
     "recommendations_hourly",
+    "viral_model_daily",
+    "viral_predictions_hourly",
 }
 EXPECTED_SENSORS = {"new_content_sensor", "content_after_moderation_sensor", "moderation_review_sensor"}
 HOUR = "%Y-%m-%d-%H:00"
@@ -143,6 +145,8 @@ TICKS: dict[str, list[tuple[str, dict[str, str | None]]]] = {
     "topic_model_daily": [("2026-12-01T02:30", NO_PARTITION)],
     "retrain_moderation_models_daily": [("2026-12-01T03:00", NO_PARTITION)],
     "recommendation_model_daily": [("2026-12-01T03:00", NO_PARTITION)],
+    "viral_model_daily": [("2026-12-01T04:00", NO_PARTITION)],
+    "viral_predictions_hourly": [("2026-11-30T23:25", NO_PARTITION), ("2026-12-01T00:25", NO_PARTITION)],
 }
 
 
@@ -185,6 +189,7 @@ DAILY = {
     "topic_model_daily",
     "content_topics_daily",
     "recommendation_model_daily",
+    "viral_model_daily",
 }
 
 
@@ -455,6 +460,20 @@ def test_recommendation_model_daily_then_recommendations_hourly_runs(night: Nigh
     assert count(night.db, recs, recs.c.generated_at < started) == 0
 
 
+def test_viral_model_daily_then_viral_predictions_hourly_runs(night: Night) -> None:
+    _, trained = run_tick(night, "viral_model_daily", MIDNIGHT + timedelta(hours=4))
+    (model,) = trained.get_asset_materialization_events()
+    assert model.materialization.metadata["status"].value == "published"
+    version = model.materialization.metadata["version"].value
+    _, result = run_tick(night, "viral_predictions_hourly", MIDNIGHT + timedelta(hours=4, minutes=25))
+    assert [e.asset_key.to_user_string() for e in result.get_asset_materialization_events()] == [
+        "viral_predictions"
+    ]
+    predictions = schema.viral_predictions
+    assert count(night.db, predictions) > 0
+    assert count(night.db, predictions, predictions.c.model_version != version) == 0
+
+
 # Each schedule's run test: a schedule without one fails the first test of this file.
 RUN_TESTS = {
     "close_previous_hour": test_close_previous_hour_run_recounts_the_hour_that_closed_at_midnight,
@@ -465,6 +484,8 @@ RUN_TESTS = {
     "content_topics_daily": test_content_topics_daily_run_relabels_the_last_seven_days,
     "recommendation_model_daily": test_recommendation_model_daily_then_recommendations_hourly_runs,
     "recommendations_hourly": test_recommendation_model_daily_then_recommendations_hourly_runs,
+    "viral_model_daily": test_viral_model_daily_then_viral_predictions_hourly_runs,
+    "viral_predictions_hourly": test_viral_model_daily_then_viral_predictions_hourly_runs,
 }
 
 

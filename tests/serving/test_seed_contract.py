@@ -1,7 +1,7 @@
 """The seed's request examples (the backend's document, `ml-pipeline-integration.md`), byte for byte,
 over real HTTP: each gets a 2xx with the seed's response fields and their types.
 
-The viral-prediction example belongs to the virality endpoint, which is not built yet."""
+The viral-prediction example needs a trained viral model: tests/serving/test_virality_api.py."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ from socialflow_pipelines.domains.moderation.runtime import (
     model_name,
 )
 from socialflow_pipelines.domains.recommendations.service import MODEL_NAME as RECOMMENDATION_MODEL
+from socialflow_pipelines.domains.virality.service import MODEL_NAME as VIRAL_MODEL
 from socialflow_pipelines.ml.moderation import TEXT_LABELS
 from socialflow_pipelines.platform.model_store import ModelNotFoundError, ModelStore
 
@@ -65,6 +66,9 @@ MODELS = (
         "recommendations: the hybrid model (served precomputed)",
         (),
         RECOMMENDATION_MODEL,
+    ),
+    KnownModel(
+        "viral_model", "virality: top-decile engagement at the horizon", ("viral_predictor",), VIRAL_MODEL
     ),
 )
 _BY_NAME = {alias: model for model in MODELS for alias in (model.name, *model.aliases)}
@@ -198,4 +202,5 @@ class ModelRegistry:
             "content_analyzer": lambda: analyse_text(self.store, "warm up"),
             "topic_model": stored(TOPIC_MODEL),
             "recommendation_model": stored(RECOMMENDATION_MODEL),
+            "viral_model": stored(VIRAL_MODEL),
         }

@@ -299,6 +299,9 @@ viral_predictions = Table(
     Column("factors", Json, nullable=False),
     Column("model_version", String(64), nullable=False),
     Column("predicted_at", Timestamp, nullable=False),
+    Column("predicted_count", Float),  # engagement expected at the horizon
+    Column("age_minutes", Float),  # the item's age when predicted
+    Column("observations", Integer),  # engagement events seen by then
     PrimaryKeyConstraint("content_type", "content_id"),
     schema=ML_SCHEMA,
 )

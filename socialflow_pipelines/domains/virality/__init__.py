@@ -1,0 +1,1 @@
+"""Viral prediction: the model learned from matured items, predictions for young ones."""

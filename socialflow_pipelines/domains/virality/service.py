@@ -1,0 +1,321 @@
+"""Viral prediction on the platform: learn from matured items, predict for young ones.
+
+- `train_viral_model`: per content type, items older than the horizon (matured) from the last
+  `VIRAL_LOOKBACK_DAYS`, each seen at several ages (so one model serves an item 10 minutes or 10
+  hours old); the earlier 75% by creation time train a candidate that is scored on the later 25%
+  (a later time slice: no look into the future), then the model is refitted on all of them and
+  published through the model store's gate on that held-out ROC AUC.
+- `predict_young`: every item younger than the horizon, at its own age, into
+  `ml.viral_predictions` and Redis.
+- `predict_item` / `predict_counts`: one item from its stored history, or the counts a caller
+  gives (the API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+from scipy.stats import spearmanr
+from sklearn.metrics import roc_auc_score
+
+from socialflow_pipelines.config import Settings
+from socialflow_pipelines.domains.catalog import store as catalog_store
+from socialflow_pipelines.domains.virality import store
+from socialflow_pipelines.domains.virality.records import Basis, ViralPrediction
+from socialflow_pipelines.ml import virality
+from socialflow_pipelines.platform.cache import prediction_key
+from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.model_store import Gate, ModelStore, Publication
+
+MODEL_NAME = "viral_model"
+CONTENT_TYPES = ("video", "post")
+PREDICTION_MODEL = "viral"  # the seed's key: ml_prediction:viral:{content_type}:{content_id}
+MAX_GIVEN_EVENTS = 1_000_000  # counts a request may give (one synthetic observation each)
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    observe_ages_minutes: tuple[int, ...] = (10, 60, 360, 1440)
+    holdout: float = 0.25  # the latest share of matured items, by creation time
+    min_items: int = 50  # matured items a content type needs for a model
+    tolerance: float = 0.02  # held-out ROC AUC the candidate may lose against the published one
+
+
+@dataclass
+class ViralModels:
+    """The published artifact: one model per content type, and its held-out ROC AUC per age."""
+
+    models: dict[str, virality.ViralityModel]
+    held_out_auc: dict[str, dict[int, float]] = field(default_factory=dict)
+    # Per content type, creator id -> median log outcome of their matured items (the creator's
+    # influence as the model learned it; a creator without matured items has none).
+    creator_influence: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+    def item_info(self, content_type: str, items: pl.DataFrame) -> pl.DataFrame:
+        """What the model reads besides engagement, for items not matured yet."""
+        influence = self.creator_influence.get(content_type)
+        if influence is None:
+            return _item_info(items, None)
+        known = items.select("item_id", "creator_id").join(influence, on="creator_id", how="left")
+        return _item_info(items, known.select("item_id", "creator_median_log_outcome"))
+
+    def confidence(self, content_type: str, age_minutes: float) -> float:
+        """The held-out discrimination at the trained age nearest below `age_minutes`, as
+        2·AUC − 1 (0: no better than chance, 1: perfect)."""
+        by_age = self.held_out_auc.get(content_type) or {}
+        if not by_age:
+            return 0.0
+        ages = sorted(by_age)
+        band = max([age for age in ages if age <= age_minutes], default=ages[0])
+        return float(np.clip(2 * by_age[band] - 1, 0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class NotTrained:
+    reason: str
+    published_version: str | None
+
+
+def _features_at_ages(
+    series: store.ItemSeries, items: pl.DataFrame, ages: tuple[int, ...], info: pl.DataFrame
+) -> pl.DataFrame:
+    """The items' features at each of `ages` (rows stacked, age first)."""
+    return pl.concat(
+        [virality.series_features(series.events, items["item_id"].to_list(), age, info) for age in ages]
+    )
+
+
+def _item_info(items: pl.DataFrame, influence: pl.DataFrame | None) -> pl.DataFrame:
+    info = items.select("item_id", "published_at")
+    return info if influence is None else info.join(influence, on="item_id", how="left")
+
+
+def train_viral_model(
+    settings: Settings, db: Database, models: ModelStore, now: datetime, params: TrainingParams
+) -> Publication | NotTrained:
+    horizon = settings.viral_horizon_minutes
+    learned: dict[str, virality.ViralityModel] = {}
+    held_out: dict[str, dict[int, float]] = {}
+    influence: dict[str, pl.DataFrame] = {}
+    metrics: dict[str, Any] = {}
+    for content_type in CONTENT_TYPES:
+        series = store.item_series(
+            db,
+            content_type,
+            now - timedelta(days=settings.viral_lookback_days),
+            now - timedelta(minutes=horizon),
+            now,
+            horizon,
+        )
+        outcomes = virality.outcomes(series.observations, horizon)
+        items = series.items.join(outcomes, on="item_id").sort("published_at", "item_id")
+        if items.height < params.min_items or items["outcome"].n_unique() < 2:
+            metrics[f"{content_type}_matured_items"] = items.height
+            continue
+        cut = int(items.height * (1 - params.holdout))
+        earlier, later = items.head(cut), items.tail(items.height - cut)
+        creators = items.select("item_id", "creator_id")
+        own, _ = virality.creator_influence(creators, earlier.select("item_id", "outcome"))
+        _, later_influence = virality.creator_influence(
+            creators, earlier.select("item_id", "outcome"), later.select("item_id", "creator_id")
+        )
+        ages = params.observe_ages_minutes
+        candidate = virality.fit(
+            _features_at_ages(series, earlier, ages, _item_info(earlier, own)),
+            np.tile(earlier["outcome"].to_numpy(), len(ages)),
+        )
+        later_viral = later["outcome"].to_numpy() >= candidate.threshold
+        by_age: dict[int, float] = {}
+        for age in ages:
+            x = virality.series_features(
+                series.events, later["item_id"].to_list(), age, _item_info(later, later_influence)
+            )
+            probability, predicted_log = candidate.predict(x)
+            if 0 < later_viral.sum() < len(later_viral):
+                by_age[age] = round(float(roc_auc_score(later_viral, probability)), 4)
+            rho = spearmanr(predicted_log, np.log1p(later["outcome"].to_numpy())).statistic
+            metrics[f"{content_type}_spearman_at_{age}m"] = round(float(np.nan_to_num(rho)), 4)
+        held_out[content_type] = by_age
+        metrics |= {f"{content_type}_roc_auc_at_{age}m": auc for age, auc in by_age.items()}
+        metrics[f"{content_type}_matured_items"] = items.height
+        everyone, _ = virality.creator_influence(creators, items.select("item_id", "outcome"))
+        influence[content_type] = items.group_by("creator_id").agg(
+            pl.col("outcome").log1p().median().alias("creator_median_log_outcome")
+        )
+        learned[content_type] = virality.fit(
+            _features_at_ages(series, items, ages, _item_info(items, everyone)),
+            np.tile(items["outcome"].to_numpy(), len(ages)),
+        )
+    if not learned:
+        return NotTrained(
+            f"no content type has {params.min_items} matured items (older than {horizon} minutes)",
+            models.published_version(MODEL_NAME),
+        )
+    aucs = [auc for by_age in held_out.values() for auc in by_age.values()]
+    metrics["roc_auc"] = round(float(np.mean(aucs)), 4) if aucs else None
+    return models.publish_candidate(
+        MODEL_NAME,
+        ViralModels(learned, held_out, influence),
+        metrics=metrics,
+        params={"observe_ages_minutes": list(params.observe_ages_minutes), "horizon_minutes": horizon},
+        gate=Gate("roc_auc", params.tolerance),
+        mirror_to=db,
+    )
+
+
+def _predictions(
+    settings: Settings,
+    published: ViralModels,
+    version: str,
+    content_type: str,
+    features: pl.DataFrame,
+    observations: list[int],
+    now: datetime,
+    basis: Basis,
+) -> list[ViralPrediction]:
+    model = published.models[content_type]
+    probability, predicted_log = model.predict(features)
+    contributions, _ = model.contributions(features)
+    names = virality.factor_names(model.classifier.features)
+    return [
+        ViralPrediction(
+            content_type=content_type,
+            content_id=item_id,
+            viral_score=round(float(score), 5),
+            is_likely_viral=bool(score >= settings.viral_threshold),
+            confidence=round(published.confidence(content_type, age), 4),
+            predicted_count=round(float(np.expm1(max(log_count, 0.0))), 2),
+            factors={name: round(float(value), 5) for name, value in zip(names, row, strict=True)},
+            age_minutes=round(float(age), 1),
+            observations=seen,
+            model_version=version,
+            predicted_at=now,
+            basis=basis,
+        )
+        for item_id, age, seen, score, log_count, row in zip(
+            features["item_id"],
+            features["age_minutes"],
+            observations,
+            probability,
+            predicted_log,
+            contributions,
+            strict=True,
+        )
+    ]
+
+
+def item_owner(db: Database, content_type: str, content_id: str) -> str | None:
+    """Who besides an admin may ask for the item's prediction: its creator (None: no such item)."""
+    return catalog_store.item_owner(db, content_type, content_id)
+
+
+def _published(models: ModelStore) -> tuple[ViralModels, str] | None:
+    loaded = models.load_published(MODEL_NAME)
+    return None if loaded is None else (loaded[0], loaded[1].version)
+
+
+@dataclass(frozen=True)
+class PredictionRun:
+    records: dict[str, list[ViralPrediction]]  # per content type
+    written: dict[str, int]
+    model_version: str | None
+    reason: str | None = None
+
+    def cache_items(self) -> list[tuple[str, dict[str, Any]]]:
+        """The Redis values: the seed's key and response shape per item."""
+        return [
+            (prediction_key(PREDICTION_MODEL, f"{record.content_type}:{record.content_id}"), record.payload())
+            for records in self.records.values()
+            for record in records
+        ]
+
+
+def predict_young(settings: Settings, db: Database, models: ModelStore, now: datetime) -> PredictionRun:
+    """Every item younger than the horizon, at its own age, into its content type's store rows
+    (replacing them in one transaction: a re-run writes the same rows)."""
+    found = _published(models)
+    if found is None:
+        return PredictionRun({}, {}, None, "no viral_model published yet")
+    published, version = found
+    horizon = settings.viral_horizon_minutes
+    records, written = {}, {}
+    for content_type in published.models:
+        series = store.item_series(db, content_type, now - timedelta(minutes=horizon), now, now, horizon)
+        records[content_type] = _for_items(settings, published, version, content_type, series, now)
+        written[content_type] = store.replace_predictions(
+            db, content_type, [record.row() for record in records[content_type]]
+        )
+    return PredictionRun(records, written, version)
+
+
+def _for_items(
+    settings: Settings,
+    published: ViralModels,
+    version: str,
+    content_type: str,
+    series: store.ItemSeries,
+    now: datetime,
+) -> list[ViralPrediction]:
+    items = series.items
+    if items.is_empty():
+        return []
+    info = published.item_info(content_type, items)
+    features = virality.series_features(
+        series.events, items["item_id"].to_list(), items["age_minutes"].to_list(), info
+    )
+    seen = series.events.group_by("item_id").agg(pl.len().alias("events"))
+    counts = items.join(seen, on="item_id", how="left")["events"].fill_null(0).to_list()
+    return _predictions(settings, published, version, content_type, features, counts, now, "stored history")
+
+
+def predict_item(
+    settings: Settings, db: Database, models: ModelStore, content_type: str, content_id: str, now: datetime
+) -> ViralPrediction | None:
+    """One stored item from its engagement so far (None when it does not exist or no model is
+    published for its type)."""
+    found = _published(models)
+    if found is None or content_type not in found[0].models:
+        return None
+    horizon = settings.viral_horizon_minutes
+    series = store.item_series(db, content_type, now, now, now, horizon, ids=[content_id])
+    records = _for_items(settings, found[0], found[1], content_type, series, now)
+    return records[0] if records else None
+
+
+def predict_counts(
+    settings: Settings,
+    models: ModelStore,
+    content_type: str,
+    counts: dict[str, int],
+    age_minutes: float,
+    now: datetime,
+    content_id: str | None = None,
+) -> ViralPrediction | None:
+    """From counts alone (views, likes, comments, shares) at `age_minutes`: the engagement so far,
+    taken to have grown evenly over the item's age (no history was given). None without a model."""
+    found = _published(models)
+    if found is None or content_type not in found[0].models:
+        return None
+    total = min(int(sum(counts.values())), MAX_GIVEN_EVENTS)
+    # One observation per event, as the store's series have them (the model counts observations).
+    observations = pl.DataFrame(
+        {
+            "item_id": ["given"] * total,
+            "minutes": np.linspace(age_minutes / max(total, 1), age_minutes, total),
+            "count": np.arange(1, total + 1, dtype=float),
+        }
+    )
+    items = pl.DataFrame(
+        {"item_id": ["given"], "creator_id": [None], "published_at": [now - timedelta(minutes=age_minutes)]},
+        schema={"item_id": pl.String, "creator_id": pl.String, "published_at": pl.Datetime("us", "UTC")},
+    )
+    info = found[0].item_info(content_type, items)
+    features = virality.series_features(observations, ["given"], age_minutes, info)
+    (record,) = _predictions(
+        settings, found[0], found[1], content_type, features, [total], now, "given counts"
+    )
+    return ViralPrediction(**{**record.__dict__, "content_id": content_id})
