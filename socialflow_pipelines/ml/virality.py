@@ -43,9 +43,10 @@ from sklearn.model_selection import KFold
 TOP_SHARE = 0.10  # viral: the top decile of the training outcomes
 SEED = 7
 CHECKPOINTS = (0.25, 0.5, 0.75)
-FEATURES = (
-    "age_minutes",
-    "observations",
+# The count features alone: what the early-popularity law uses, shaped by the trees. A richer set
+# whose extra columns carry little signal splits items the counts cannot tell apart into large
+# blocks, which costs ranking quality; `fit` keeps it only where cross-validation says it helps.
+COUNT_FEATURES = (
     "log_count",
     "log_count_q1",
     "log_count_q2",
@@ -53,6 +54,11 @@ FEATURES = (
     "log_velocity",
     "log_acceleration",
     "rate_per_hour",
+)
+FEATURES = (
+    "age_minutes",
+    "observations",
+    *COUNT_FEATURES,
     "first_engagement_minutes",
     "first_observation_minutes",
 )
@@ -60,7 +66,7 @@ OPTIONAL_FEATURES = ("publish_hour", "publish_weekday", "creator_median_log_outc
 # Seed names for the factors (ml-pipeline-integration.md, section 5), where a feature is one.
 FACTOR_NAMES = {
     "rate_per_hour": "engagement_rate",
-    "log_velocity": "share_velocity",
+    "log_velocity": "engagement_velocity",  # all engagement: the series carry no event types
     "publish_hour": "timing_score",
     "creator_median_log_outcome": "creator_influence",
 }
@@ -233,20 +239,6 @@ class Baseline:
 
     def predict_log(self, log_early: np.ndarray) -> np.ndarray:
         return self.intercept + self.slope * np.asarray(log_early, float)
-
-
-# The count features alone: what the early-popularity law uses, shaped by the trees. A richer set
-# whose extra columns carry little signal splits items the counts cannot tell apart into large
-# blocks, which costs ranking quality; `fit` keeps it only where cross-validation says it helps.
-COUNT_FEATURES = (
-    "log_count",
-    "log_count_q1",
-    "log_count_q2",
-    "log_count_q3",
-    "log_velocity",
-    "log_acceleration",
-    "rate_per_hour",
-)
 
 
 @dataclass

@@ -41,10 +41,12 @@ from schemathesis.specs.openapi.checks import (
 )
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
+from socialflow_pipelines.config import Settings
 from socialflow_pipelines.domains.models.service import MODELS
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.db.schema import content_features
 from tests.defs.recommendations.world import add_features, add_trending, materialize, seed_world
+from tests.defs.virality.world import publish_synthetic_model
 from tests.domains.catalog.world import iid, seed_items
 from tests.serving.conftest import LiveServer
 
@@ -67,7 +69,10 @@ BODY_SHAPES = {
         (("title",), ("description",)),
     ],
     "/api/v1/ml/analyze": [(("content_type", "content_id"), ("content_data",)), (("text",), ())],
+    # A stored item's id (its history), or any id with the counts to predict from.
+    "/api/v1/ml/viral-prediction": [(("content_id",), ()), (("content_id", "engagement_data"), ())],
 }
+VIRAL_TYPES = ("post", "video")
 ADMIN_ONLY = {
     "POST /api/v1/ml/moderate",
     "GET /api/v1/ml/models",
@@ -133,10 +138,17 @@ def steer(world: World) -> Callable[[HookContext, Case], st.SearchStrategy[Case]
             )
         )
 
+    def stored_item(body: dict) -> st.SearchStrategy[dict]:
+        """The viral endpoint's body for a real video or post (what the backend sends)."""
+        ids = [item for kind in VIRAL_TYPES for item in world.items[kind]]
+        return st.sampled_from(ids).map(lambda item: {"content_id": item})
+
     def shaped(path: str, body: dict) -> list[st.SearchStrategy[dict]]:
         shapes = []
         for required, optional in BODY_SHAPES.get(path, []):
-            if required == ("content_type", "content_id"):
+            if required == ("content_id",):
+                shapes.append(stored_item(body))
+            elif required == ("content_type", "content_id"):
                 shapes.append(by_id(body, optional))
             elif all(body.get(key) is not None for key in required):
                 shapes.append(
@@ -197,6 +209,7 @@ def api_schema(
     else:
         db = request.getfixturevalue("sqlite_db")
     world = seed(db)
+    publish_synthetic_model(Settings().model_dir)  # so /viral-prediction has a model to answer with
     api = start_api()
     token = make_token(world.owner, admin=role == "admin", ttl=timedelta(hours=1))
     config = SchemathesisConfig.from_dict(

@@ -11,7 +11,7 @@ from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.virality.assets import viral_model
 from socialflow_pipelines.domains.virality.service import item_owner
 from socialflow_pipelines.platform.db.engine import Database
-from tests.defs.virality.test_assets import seed
+from tests.defs.virality.world import seed
 
 URL = "/api/v1/ml/viral-prediction"
 # The seed's request, byte for byte (ml-pipeline-integration.md, section 5).
@@ -62,7 +62,7 @@ def test_the_seeds_example_gets_the_seeds_fields(trained, start_api, make_token)
     assert body["basis"] == "given counts" and body["age_assumed"] is True
     assert body["content_type"] == "video"  # a duration says video
     assert 0 <= body["viral_score"] <= 1 and 0 <= body["confidence"] <= 1
-    assert {"engagement_rate", "share_velocity"} <= set(body["factors"])
+    assert {"engagement_rate", "engagement_velocity"} <= set(body["factors"])
 
 
 def test_a_stored_item_for_its_creator_and_not_for_another_user(

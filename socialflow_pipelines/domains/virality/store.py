@@ -99,14 +99,6 @@ def replace_predictions(db: Database, content_type: str, rows: list[dict]) -> in
     return db.replace(table, frame, table.c.content_type == content_type)
 
 
-def read_prediction(db: Database, content_type: str, content_id: str) -> dict | None:
-    table = schema.viral_predictions
-    query = sa.select(table).where(table.c.content_type == content_type, table.c.content_id == content_id)
-    with db.engine.connect() as conn:
-        row = conn.execute(query).mappings().first()
-    return None if row is None else dict(row)
-
-
 def content_type_of(db: Database, content_id: str) -> str | None:
     """Which kind of item `content_id` is (the seed's request names none)."""
     with db.engine.connect() as conn:

@@ -9,13 +9,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-import polars as pl
 import pytest
 import redis
 import sqlalchemy as sa
 
-from socialflow_demo import WorldConfig, generate_world
-from socialflow_demo.load import write_world
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.virality.assets import viral_model, viral_predictions
 from socialflow_pipelines.defs.virality.checks import viral_checks
@@ -23,33 +20,17 @@ from socialflow_pipelines.domains.virality.records import ViralPrediction
 from socialflow_pipelines.domains.virality.service import MODEL_NAME
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
-
-NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-PLANTED = 5
+from tests.defs.virality.world import NOW, PLANTED, seed
 
 
-def seed(db: Database) -> list[str]:
-    """A demo world of 8 days, and PLANTED posts of the last day given a burst of engagement in
-    their first hour (what going viral looks like early); their ids."""
-    world = generate_world(WorldConfig(users=300, days=8, id_type=db.id_type), now=NOW)
-    write_world(db, world)
-    young = world["posts"].filter(pl.col("created_at") > NOW - timedelta(hours=20)).sort("created_at")
-    planted = young.head(PLANTED)
-    users = world["users"]["id"].to_list()
-    rows = [
-        {
-            "user_id": users[i % len(users)],
-            "content_type": "post",
-            "content_id": post["id"],
-            "event_type": "like" if i % 3 else "share",
-            "created_at": post["created_at"] + timedelta(minutes=1 + i % 55),
-        }
-        for post in planted.iter_rows(named=True)
-        for i in range(150)
-    ]
-    with db.begin() as conn:
-        conn.execute(schema.engagement_events.insert(), rows)
-    return planted["id"].to_list()
+def matured_posts(db: Database, at: datetime) -> int:
+    """Posts a run at `at` may learn from: at least a horizon (48 h) old, within the lookback."""
+    created = schema.posts.c.created_at
+    query = sa.select(sa.func.count()).where(
+        created < at - timedelta(hours=48), created >= at - timedelta(days=30)
+    )
+    with db.engine.connect() as conn:
+        return conn.execute(query).scalar_one()
 
 
 def stored(db: Database) -> list[tuple]:
@@ -62,13 +43,18 @@ def test_the_model_learns_from_matured_items_and_every_young_item_is_predicted(
     sqlite_db: Database, redis_url: str
 ) -> None:
     planted = seed(sqlite_db)
+    before = datetime.now(UTC)
     trained = dg.materialize([viral_model], resources=defs.resources)
+    after = datetime.now(UTC)
     assert trained.success
     (gate,) = trained.get_asset_check_evaluations()
     assert gate.passed
     metadata = trained.asset_materializations_for_node("viral_model")[0].metadata
     assert metadata["status"].value == "published"
     assert metadata["roc_auc"].value > 0.7  # held out on the latest quarter of matured items
+    # Matured items only: created at least a horizon (48 h) before the run, within the lookback.
+    learned = metadata["held_out"].value["post_matured_items"]
+    assert matured_posts(sqlite_db, before) <= learned <= matured_posts(sqlite_db, after)
     assert defs.resources["model_store"].store.published_version(MODEL_NAME) is not None
 
     predicted = dg.materialize([viral_predictions], resources=defs.resources)
