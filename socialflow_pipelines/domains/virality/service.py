@@ -137,8 +137,12 @@ def train_viral_model(
             probability, predicted_log = candidate.predict(x)
             if 0 < later_viral.sum() < len(later_viral):
                 by_age[age] = round(float(roc_auc_score(later_viral, probability)), 4)
-            rho = spearmanr(predicted_log, np.log1p(later["outcome"].to_numpy())).statistic
-            metrics[f"{content_type}_spearman_at_{age}m"] = round(float(np.nan_to_num(rho)), 4)
+            rho = (  # a constant prediction ranks nothing
+                spearmanr(predicted_log, np.log1p(later["outcome"].to_numpy())).statistic
+                if np.std(predicted_log) > 0
+                else 0.0
+            )
+            metrics[f"{content_type}_spearman_at_{age}m"] = round(float(rho), 4)
         held_out[content_type] = by_age
         metrics |= {f"{content_type}_roc_auc_at_{age}m": auc for age, auc in by_age.items()}
         metrics[f"{content_type}_matured_items"] = items.height
