@@ -56,8 +56,9 @@ def viral_model(
     database: DatabaseResource,
     model_store: ModelStoreResource,
 ) -> dg.MaterializeResult:
-    """LightGBM per content type on matured items' engagement at 10 minutes, 1, 6 and 24 hours;
-    held-out ROC AUC and Spearman per age on the latest quarter of them, then refitted on all."""
+    """LightGBM per content type on matured items' engagement at 10 minutes, 1, 6 and 24 hours,
+    trained on the earlier three quarters of them; its held-out ROC AUC and Spearman per age are
+    measured on the latest quarter."""
     params = service.TrainingParams(
         observe_ages_minutes=tuple(config.observe_ages_minutes),
         holdout=config.holdout,
