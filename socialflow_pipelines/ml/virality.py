@@ -193,8 +193,17 @@ def creator_influence(
     own = pairs.group_by("item_id").agg(pl.col("other_log").median().alias(name))
     if others is None:
         return own, None
-    medians = scored.group_by("creator_id").agg(pl.col("log_outcome").median().alias(name))
+    medians = creator_medians(creators, outcomes)
     return own, others.join(medians, on="creator_id", how="left").select("item_id", name)
+
+
+def creator_medians(creators: pl.DataFrame, outcomes: pl.DataFrame) -> pl.DataFrame:
+    """(creator_id, creator_median_log_outcome) over the creators' items in `outcomes`."""
+    return (
+        creators.join(outcomes, on="item_id")
+        .group_by("creator_id")
+        .agg(pl.col("outcome").log1p().median().alias("creator_median_log_outcome"))
+    )
 
 
 def outcomes(observations: pl.DataFrame, horizon_minutes: float) -> pl.DataFrame:
@@ -262,11 +271,6 @@ class ViralityModel:
     threshold: float  # the viral floor: outcome count at or above it
     params: dict[str, Any] = field(default_factory=dict)
     validation: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def features(self) -> list[str]:
-        """The columns a prediction reads (those of either head)."""
-        return list(dict.fromkeys([*self.classifier.features, *self.regressor.features]))
 
     def predict(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """(viral probability, predicted log(1 + count) at the horizon) per row of `frame`."""

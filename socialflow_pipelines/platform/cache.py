@@ -109,13 +109,6 @@ class RedisCache:
         self.breaker.succeeded()
         return result
 
-    def get_json(self, key: str) -> Any | None:
-        raw = self._call(lambda: self.client.get(key))
-        return None if raw is None else json.loads(raw)
-
-    def set_json(self, key: str, value: Any, ttl_s: int) -> None:
-        self.set_many([(key, value)], ttl_s)
-
     def set_many(self, items: Iterable[tuple[str, Any]], ttl_s: int, *, chunk: int = 5_000) -> int:
         """SET ... EX for each item; returns how many keys were written."""
 

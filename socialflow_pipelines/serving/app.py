@@ -28,6 +28,7 @@ from socialflow_pipelines.platform.db.engine import (
     DatabaseUnavailable,
     is_unavailable,
     is_unmigrated,
+    opens_breaker,
 )
 from socialflow_pipelines.serving.auth import VerifiedTokens
 from socialflow_pipelines.serving.deps import ERROR_RESPONSES, AdminDep
@@ -195,11 +196,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """503 for a store that cannot answer now: down or slow (its breaker opens, so requests
         skip it for a few seconds) or not migrated yet; any other SQL error is a defect (500)."""
         breaker = request.app.state.database.breaker
-        if isinstance(exc, DatabaseUnavailable):
-            pass  # refused by the open breaker: re-opening it here would keep it open under traffic
-        elif is_unavailable(exc):
+        if opens_breaker(exc):
             breaker.failed()
-        elif not is_unmigrated(exc):
+        elif not is_unavailable(exc) and not is_unmigrated(exc):
             log.error("store error on %s", request.url.path, exc_info=exc)
             return JSONResponse({"detail": "internal server error", "status_code": 500}, status_code=500)
         log.warning("results store unavailable on %s (%s)", request.url.path, type(exc).__name__)

@@ -70,6 +70,8 @@ class ServiceMetrics:
             multiprocess_mode="max",
         )
         self.pipeline = PipelineCollector(database)
+        if own is not None:
+            own.register(self.pipeline)
 
     def cache_read(self, kind: str, outcome: str) -> None:
         self.cache_reads.labels(kind, outcome).inc()
@@ -78,25 +80,12 @@ class ServiceMetrics:
         self.model_load_seconds.labels(name).set(seconds)
 
     def render(self) -> bytes:
-        if self.multiprocess:
-            registry = CollectorRegistry()
-            MultiProcessCollector(registry)
-        else:
-            registry = CollectorRegistry()
-            registry.register(_Forward(self.registry))
+        if self.registry is not None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()  # every worker's values, from their files
+        MultiProcessCollector(registry)
         registry.register(self.pipeline)
         return generate_latest(registry)
-
-
-class _Forward(Collector):
-    """This process's metrics inside the scrape's registry, next to the pipeline figures."""
-
-    def __init__(self, source: CollectorRegistry | None) -> None:
-        self.source = source
-
-    def collect(self) -> Iterator[Metric]:
-        if self.source is not None:
-            yield from self.source.collect()
 
 
 class PipelineCollector(Collector):

@@ -17,7 +17,7 @@ from tests.conftest import OwnRedis, restart_redis
 
 def test_a_frozen_redis_costs_one_timeout_then_the_breaker_skips_it(own_redis: OwnRedis) -> None:
     cache = RedisCache(own_redis.url, timeout_s=0.2, cooldown_s=30)
-    cache.set_json("k", {"v": 1}, 60)
+    cache.set_many([("k", {"v": 1})], 60)
 
     async def reads() -> tuple[float, float]:
         assert await read_through(cache, "k") == {"v": 1}
@@ -47,7 +47,7 @@ def test_an_open_breaker_refuses_writes_too(own_redis: OwnRedis) -> None:
     cache = RedisCache(own_redis.url, timeout_s=0.2, cooldown_s=30)
     cache.breaker.failed()
     with pytest.raises(CacheUnavailable, match="circuit open"):
-        cache.set_json("k", 1, 60)
+        cache.set_many([("k", 1)], 60)
 
 
 def test_a_miss_is_written_back_so_a_restarted_redis_refills(own_redis: OwnRedis) -> None:

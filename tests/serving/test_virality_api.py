@@ -9,7 +9,7 @@ import pytest
 
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.virality.assets import viral_model
-from socialflow_pipelines.domains.virality.service import item_owner
+from socialflow_pipelines.domains.catalog.store import item_owner
 from socialflow_pipelines.platform.db.engine import Database
 from tests.defs.virality.world import seed
 

@@ -23,7 +23,6 @@ import anyio
 import numpy as np
 
 from socialflow_pipelines.config import Settings
-from socialflow_pipelines.domains.catalog import store as catalog_store
 from socialflow_pipelines.domains.catalog.records import ContentItem
 from socialflow_pipelines.domains.catalog.scope import ItemScope
 from socialflow_pipelines.domains.content import store
@@ -370,11 +369,6 @@ async def analyse_item(
     if payload is None:
         return None
     return ItemAnalysis(payload, "cache" if source == "cache" else "model")
-
-
-def item_owner(database: Database, content_type: str, content_id: str) -> str | None:
-    """Who besides an admin may analyse the item: its creator (None: no such item)."""
-    return catalog_store.item_owner(database, content_type, content_id)
 
 
 def analyse_text(models: ModelStore, text: str) -> dict[str, Any]:

@@ -308,10 +308,11 @@ async def recommendations_for(
         lambda: store.read_list(db, user_id, content_type),
         RecommendationList.payload,
     )
-    if source == "cache":  # build only what is served: the stored list is longer than most limits
-        wanted = [item for item in found["items"] if item["id"] not in excluded][:limit]
-        cached = RecommendationList.from_payload(user_id, content_type, {**found, "items": wanted})
-        return cached.served(excluded, limit), "cache"
+    if source == "cache":
+        # Build only what can be served: the stored list is longer than most limits, and the
+        # exclusions remove at most len(excluded) of its first limit + len(excluded) items.
+        head = {**found, "items": found["items"][: limit + len(excluded)]}
+        return RecommendationList.from_payload(user_id, content_type, head).served(excluded, limit), "cache"
     if found is not None:  # written back: the next read is a hit
         return found.served(excluded, limit), "store"
     cold = await anyio.to_thread.run_sync(cold_start, settings, db, user_id, content_type, limit, excluded)

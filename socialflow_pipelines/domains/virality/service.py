@@ -23,7 +23,6 @@ from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
 from socialflow_pipelines.config import Settings
-from socialflow_pipelines.domains.catalog import store as catalog_store
 from socialflow_pipelines.domains.virality import store
 from socialflow_pipelines.domains.virality.records import Basis, ViralPrediction
 from socialflow_pipelines.ml import virality
@@ -119,8 +118,7 @@ def train_viral_model(
         cut = int(items.height * (1 - params.holdout))
         earlier, later = items.head(cut), items.tail(items.height - cut)
         creators = items.select("item_id", "creator_id")
-        own, _ = virality.creator_influence(creators, earlier.select("item_id", "outcome"))
-        _, later_influence = virality.creator_influence(
+        own, later_influence = virality.creator_influence(
             creators, earlier.select("item_id", "outcome"), later.select("item_id", "creator_id")
         )
         ages = params.observe_ages_minutes
@@ -149,9 +147,7 @@ def train_viral_model(
         # The candidate itself is published: its held-out figures are then the published model's
         # own (a refit on every matured item doubled the training time for the latest quarter).
         learned[content_type] = candidate
-        influence[content_type] = items.group_by("creator_id").agg(
-            pl.col("outcome").log1p().median().alias("creator_median_log_outcome")
-        )
+        influence[content_type] = virality.creator_medians(creators, items.select("item_id", "outcome"))
     if not learned:
         return NotTrained(
             f"no content type has {params.min_items} matured items (older than {horizon} minutes)",
@@ -175,7 +171,6 @@ def _predictions(
     version: str,
     content_type: str,
     features: pl.DataFrame,
-    observations: list[int],
     now: datetime,
     basis: Basis,
 ) -> list[ViralPrediction]:
@@ -193,7 +188,7 @@ def _predictions(
             predicted_count=round(float(np.expm1(max(log_count, 0.0))), 2),
             factors={name: round(float(value), 5) for name, value in zip(names, row, strict=True)},
             age_minutes=round(float(age), 1),
-            observations=seen,
+            observations=int(seen),
             model_version=version,
             predicted_at=now,
             basis=basis,
@@ -201,18 +196,13 @@ def _predictions(
         for item_id, age, seen, score, log_count, row in zip(
             features["item_id"],
             features["age_minutes"],
-            observations,
+            features["observations"],  # the events seen by the item's age
             probability,
             predicted_log,
             contributions,
             strict=True,
         )
     ]
-
-
-def item_owner(db: Database, content_type: str, content_id: str) -> str | None:
-    """Who besides an admin may ask for the item's prediction: its creator (None: no such item)."""
-    return catalog_store.item_owner(db, content_type, content_id)
 
 
 def _published(models: ModelStore) -> tuple[ViralModels, str] | None:
@@ -269,9 +259,7 @@ def _for_items(
     features = virality.series_features(
         series.events, items["item_id"].to_list(), items["age_minutes"].to_list(), info
     )
-    seen = series.events.group_by("item_id").agg(pl.len().alias("events"))
-    counts = items.join(seen, on="item_id", how="left")["events"].fill_null(0).to_list()
-    return _predictions(settings, published, version, content_type, features, counts, now, "stored history")
+    return _predictions(settings, published, version, content_type, features, now, "stored history")
 
 
 def predict_item(
@@ -295,7 +283,7 @@ def predict_counts(
     counts: dict[str, int],
     age_minutes: float,
     now: datetime,
-    content_id: str | None = None,
+    content_id: str,
 ) -> ViralPrediction | None:
     """From counts alone (views, likes, comments, shares) at `age_minutes`: the engagement so far,
     taken to have grown evenly over the item's age (no history was given). None without a model."""
@@ -306,18 +294,20 @@ def predict_counts(
     # One observation per event, as the store's series have them (the model counts observations).
     observations = pl.DataFrame(
         {
-            "item_id": ["given"] * total,
+            "item_id": [content_id] * total,
             "minutes": np.linspace(age_minutes / max(total, 1), age_minutes, total),
             "count": np.arange(1, total + 1, dtype=float),
         }
     )
     items = pl.DataFrame(
-        {"item_id": ["given"], "creator_id": [None], "published_at": [now - timedelta(minutes=age_minutes)]},
+        {
+            "item_id": [content_id],
+            "creator_id": [None],
+            "published_at": [now - timedelta(minutes=age_minutes)],
+        },
         schema={"item_id": pl.String, "creator_id": pl.String, "published_at": pl.Datetime("us", "UTC")},
     )
     info = found[0].item_info(content_type, items)
-    features = virality.series_features(observations, ["given"], age_minutes, info)
-    (record,) = _predictions(
-        settings, found[0], found[1], content_type, features, [total], now, "given counts"
-    )
-    return ViralPrediction(**{**record.__dict__, "content_id": content_id})
+    features = virality.series_features(observations, [content_id], age_minutes, info)
+    (record,) = _predictions(settings, found[0], found[1], content_type, features, now, "given counts")
+    return record

@@ -187,10 +187,9 @@ def _trip_on_failure(engine: Engine, breaker: CircuitBreaker) -> None:
 
     @sa.event.listens_for(engine, "handle_error")
     def _opened(context: Any) -> None:
-        failure = context.sqlalchemy_exception or context.original_exception
         if isinstance(context.original_exception, DatabaseUnavailable):
             return  # refused by the open breaker itself: nothing was tried, the cooldown stands
-        if context.is_disconnect or is_unavailable(failure):
+        if context.is_disconnect or opens_breaker(context.sqlalchemy_exception or context.original_exception):
             breaker.failed()
 
 
@@ -213,6 +212,12 @@ def is_unavailable(exc: BaseException | None) -> bool:
     if type(exc.orig).__module__.startswith("sqlite3"):
         return any(marker in str(exc.orig).lower() for marker in _SQLITE_UNAVAILABLE)
     return True
+
+
+def opens_breaker(exc: BaseException | None) -> bool:
+    """Whether `exc` is a failure of the database itself, which opens its breaker: unavailable,
+    and not the open breaker's own refusal (re-opening on that would keep it open under traffic)."""
+    return is_unavailable(exc) and not isinstance(exc, DatabaseUnavailable)
 
 
 def is_unmigrated(exc: BaseException) -> bool:

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
+from socialflow_pipelines.domains.catalog.store import item_owner
 from socialflow_pipelines.domains.content import service
 from socialflow_pipelines.platform.model_store import ModelStore
 from socialflow_pipelines.serving.deps import (
@@ -177,7 +178,7 @@ async def analyze(
     if body.content_id is None:
         raise _invalid("content_id", "content_id is required with content_type")
     content_id = backend_id(database, body.content_id, ("body", "content_id"))
-    owner = await run_in_threadpool(service.item_owner, database, body.content_type, content_id)
+    owner = await run_in_threadpool(item_owner, database, body.content_type, content_id)
     if not user.is_admin and owner != user.user_id:
         if owner is None and body.content_data is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"{body.content_type} {content_id} not found")

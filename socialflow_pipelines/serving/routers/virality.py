@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from socialflow_pipelines.domains.catalog.store import item_owner
 from socialflow_pipelines.domains.virality import service
 from socialflow_pipelines.domains.virality.store import content_type_of
 from socialflow_pipelines.platform.model_store import ModelStore
@@ -85,7 +86,7 @@ async def predict_virality(
     content_type = body.content_type or await run_in_threadpool(content_type_of, database, content_id)
     owner = None
     if content_type is not None:
-        owner = await run_in_threadpool(service.item_owner, database, content_type, content_id)
+        owner = await run_in_threadpool(item_owner, database, content_type, content_id)
     if owner is not None:
         if not user.is_admin and owner != user.user_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "only the content's creator or an admin may ask")
