@@ -1,11 +1,13 @@
-"""What the commands share: the error exit, the guard for the optional socialflow_demo, and the
-progress-bar run of `materialize_everything`."""
+"""What the commands share: the error exit, the guard for the optional socialflow_demo, a progress
+bar for work that reports `(done, total)`, and the progress-bar run of `materialize_everything`."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from types import TracebackType
 
 import typer
 from tqdm import tqdm
@@ -32,6 +34,31 @@ def needs_demo(command: str) -> Iterator[None]:
             f"`socialflow {command}` needs socialflow_demo (the synthetic world), which is not installed:"
             f" from the repository root, `{DEMO_INSTALL}` (`make install` does it)"
         ) from exc
+
+
+class ProgressBar:
+    """A bar on stderr for `progress(done, total)` callbacks, drawn from the first report (nothing
+    is printed for work that reports none) and closed on exit, error or not."""
+
+    def __init__(self, desc: str, *, unit: str) -> None:
+        self.desc, self.unit = desc, unit
+        self._bar: tqdm | None = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = tqdm(desc=self.desc, unit=self.unit, total=total, file=sys.stderr)
+        self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def materialize_with_progress(start: datetime, end: datetime) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tempfile
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -14,10 +13,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from tqdm import tqdm
 
 from socialflow_pipelines.cli import demo
-from socialflow_pipelines.cli.console import fail, materialize_with_progress, needs_demo
+from socialflow_pipelines.cli.console import ProgressBar, fail, materialize_with_progress, needs_demo
 from socialflow_pipelines.config import Settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -32,7 +30,7 @@ def _quiet() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-EVAL_MODULES = ("moderation", "content", "recommendations", "virality")
+EVAL_MODULES = ("moderation", "content", "entities", "recommendations", "virality")
 BENCH_MODULES = {
     "trending": "trending",
     "moderation": "moderation",
@@ -145,33 +143,37 @@ def materialize(
 
 @app.command(name="train")
 def train(
-    label: Annotated[str, typer.Argument(help="spam, toxicity or hate_speech")],
-    data: Annotated[Path, typer.Option(help="CSV with text and label columns.")],
+    task: Annotated[str, typer.Argument(help="spam, toxicity, hate_speech, sentiment or entities")],
+    data: Annotated[
+        list[Path],
+        typer.Option(help="Labelled file (repeat for several, concatenated): CSV, or CoNLL for entities."),
+    ],
     publish: Annotated[bool, typer.Option(help="Publish if not worse than the current version.")] = True,
 ) -> None:
-    """Train a moderation text model from a labeled CSV and store it as a new version."""
+    """Train a model from labelled files, store it as a new version and publish it through the gate."""
+    from socialflow_pipelines.domains.models.training import TRAINERS, train_and_publish
     from socialflow_pipelines.evaluation.datafiles import DataFileError
-    from socialflow_pipelines.evaluation.moderation import train_text_model
-    from socialflow_pipelines.platform.model_store import Gate, ModelStore
+    from socialflow_pipelines.platform.db.engine import Database
+    from socialflow_pipelines.platform.db.migrate import upgrade
+    from socialflow_pipelines.platform.model_store import ModelStore
 
-    if label not in ("spam", "toxicity", "hate_speech"):
-        raise fail(f"unknown label {label!r}; expected spam, toxicity or hate_speech")
-    try:
-        model, metrics = train_text_model(label, data)
-    except DataFileError as exc:
-        raise fail(str(exc)) from exc
-    store = ModelStore(Settings().model_dir)
-    name = f"{label}_model"
-    if publish:
-        publication = store.publish_candidate(
-            name, model, metrics=metrics, params=model.describe(), gate=Gate("pr_auc", tolerance=0.01)
-        )
-        version, outcome = publication.candidate, publication.status
-    else:
-        version, outcome = store.save(name, model, metrics=metrics, params=model.describe()), "candidate"
-    typer.echo(
-        json.dumps({"model": name, "version": version.version, "status": outcome, **metrics}, default=str)
-    )
+    if task not in TRAINERS:
+        raise fail(f"unknown task {task!r}; expected {', '.join(TRAINERS)}")
+    settings = Settings()
+    upgrade(settings.database_url, id_type=settings.id_type)
+    with ProgressBar(task, unit="item") as bar:
+        try:
+            result = train_and_publish(
+                task,
+                data,
+                ModelStore(settings.model_dir),
+                publish=publish,
+                mirror_to=Database(settings.database_url),
+                progress=bar.update,
+            )
+        except (DataFileError, ValueError) as exc:
+            raise fail(str(exc)) from exc
+    typer.echo(json.dumps(result, default=str))
 
 
 @app.command(name="eval")
@@ -183,7 +185,10 @@ def evaluate(
         ),
     ],
     test: Annotated[Path, typer.Option(help="Labeled test file.")],
-    train: Annotated[Path | None, typer.Option(help="Train on this file first.")] = None,
+    train: Annotated[
+        list[Path] | None,
+        typer.Option(help="Train on this file first (repeat to train on several, concatenated)."),
+    ] = None,
     items: Annotated[Path | None, typer.Option(help="Recommendations: item features file.")] = None,
     k: Annotated[int, typer.Option(min=1, help="Recommendations: cut-off.")] = 10,
     min_rating: Annotated[float | None, typer.Option(help="Recommendations: positives threshold.")] = None,
@@ -203,25 +208,17 @@ def evaluate(
         options = {"items": items, "k": k, "min_rating": min_rating}
     if task == "virality":
         options = {"observe_minutes": observe_minutes, "horizon_minutes": horizon_minutes}
-    bars: list[tqdm] = []
-
-    def progress(done: int, total: int) -> None:
-        if not bars:
-            bars.append(tqdm(desc=task, unit="item", total=total, file=sys.stderr))
-        bars[0].total = total
-        bars[0].n = done
-        bars[0].refresh()
-
-    try:
-        result = tasks[task](
-            test=test, train=train, model_dir=Settings().model_dir, progress=progress, **options
-        )
-    except (DataFileError, LookupError, ValueError) as exc:
-        for bar in bars:
-            bar.close()
-        raise fail(str(exc)) from exc
-    for bar in bars:
-        bar.close()
+    with ProgressBar(task, unit="item") as bar:
+        try:
+            result = tasks[task](
+                test=test,
+                train=tuple(train or ()),
+                model_dir=Settings().model_dir,
+                progress=bar.update,
+                **options,
+            )
+        except (DataFileError, LookupError, ValueError) as exc:
+            raise fail(str(exc)) from exc
     typer.echo(json.dumps(result, default=str))
 
 

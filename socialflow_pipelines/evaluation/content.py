@@ -1,13 +1,10 @@
-"""Offline evaluation of content analysis: sentiment, language and entities on labeled files.
+"""Offline evaluation of content analysis: sentiment and language on labeled files (entities: `entities`).
 
 Formats:
 - sentiment: CSV with `text,label`, label one of negative / neutral / positive. Metrics:
   accuracy, macro-F1 and macro-averaged recall (SemEval-2017 Task 4A's official measure).
 - language: CSV with `text,label`, label an ISO 639-1 code (or `und`). Metrics: accuracy and
   recall per gold language.
-- entities: CoNLL, one `token<TAB>BIO-tag` per line, a blank line between sentences, WNUT-17
-  types (person, location, corporation, group, product, creative-work). Metrics: entity-level
-  exact match (same tokens, same type) precision, recall and F1, overall and per type.
 
 Each also reports the off-the-shelf baseline the design names, measured on the same file, where
 it differs from the pipeline: VADER's rule on every text (the pipeline abstains on non-English),
@@ -16,32 +13,36 @@ py3langid without the `und` rule.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from socialflow_pipelines.evaluation.datafiles import DataFileError, read_labeled_csv
-from socialflow_pipelines.ml.content.sentiment import SENTIMENT_LABELS
+import numpy as np
+
+from socialflow_pipelines.config import Settings
+from socialflow_pipelines.evaluation.datafiles import (
+    DataFileError,
+    LabeledTexts,
+    read_labeled_csv,
+    read_labeled_csvs,
+)
+from socialflow_pipelines.ml.content.sentiment import (
+    SENTIMENT_LABELS,
+    VADER_METHOD,
+    LearnedSentiment,
+    SentimentModel,
+    SentimentModelParams,
+    SentimentScorer,
+)
+from socialflow_pipelines.ml.text_normalise import normalise_text
+from socialflow_pipelines.platform.model_store import ModelStore
 
 Progress = Callable[[int, int], None] | None
 
-WNUT_TYPES = ("person", "location", "corporation", "group", "product", "creative-work")
-# Platform entity types → WNUT-17 types. spaCy's ORG covers both WNUT's corporation and group;
-# it is mapped to corporation (companies and brands dominate ORG on social text) and NORP
-# (nationalities, religious and political groups) to group. WNUT has no event type: events are
-# not scored as predictions.
-ENTITY_TYPE_TO_WNUT: dict[str, str] = {
-    "person": "person",
-    "location": "location",
-    "organization": "corporation",
-    "group": "group",
-    "product": "product",
-    "creative_work": "creative-work",
-}
 _BATCH = 256
 
 
@@ -59,7 +60,7 @@ def _parse_language(raw: str) -> str:
     return label
 
 
-def _in_batches(
+def in_batches(
     items: Sequence[Any], run: Callable[[Sequence[Any]], list[Any]], progress: Progress
 ) -> list[Any]:
     results: list[Any] = []
@@ -83,63 +84,156 @@ def classification_metrics(gold: Sequence[str], predicted: Sequence[str], labels
     }
 
 
+def sentiment_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
+    """`classification_metrics` plus SemEval 2013-2016's F1^PN: the mean F1 of positive and negative."""
+    from sklearn.metrics import f1_score
+
+    pn = f1_score(gold, predicted, labels=["positive", "negative"], average=None, zero_division=0)
+    return {**classification_metrics(gold, predicted, SENTIMENT_LABELS), "f1_pn": round(float(pn.mean()), 4)}
+
+
+def read_sentiment_texts(paths: Sequence[Path]) -> LabeledTexts:
+    """Labeled sentiment files as one, texts in the normal form the analyzer reads."""
+    rows = read_labeled_csvs(paths, _parse_sentiment)
+    return dataclasses.replace(rows, texts=[normalise_text(text) for text in rows.texts])
+
+
+def train_sentiment_model(
+    paths: Sequence[Path], *, holdout: float = 0.2, seed: int = 0, progress: Progress = None
+) -> tuple[SentimentModel, dict[str, Any]]:
+    """Fit the learned family on a stratified (1 - holdout) part of the files with the pipeline's
+    embedder, and measure it on the rest (`socialflow train sentiment --data FILE.csv`). The model
+    returned is the one measured, so the version's figures describe that artifact."""
+    from sklearn.model_selection import train_test_split
+
+    rows = read_sentiment_texts(paths)
+    labels = np.array(rows.labels)
+    if min(np.unique(labels, return_counts=True)[1]) < 5 or len(set(rows.labels)) < len(SENTIMENT_LABELS):
+        raise DataFileError(
+            paths[0], None, f"training needs at least 5 posts of each of {', '.join(SENTIMENT_LABELS)}"
+        )
+    embeddings = embed_in_batches(rows.texts, progress)
+    train, test = train_test_split(
+        np.arange(len(rows.texts)), test_size=holdout, stratify=labels, random_state=seed
+    )
+    started = time.perf_counter()
+    model = SentimentModel(SentimentModelParams(seed=seed)).fit(
+        [rows.texts[i] for i in train], labels[train], embeddings[train]
+    )
+    seconds = round(time.perf_counter() - started, 2)
+    predicted = model.predict_labels([rows.texts[i] for i in test], embeddings[test])
+    metrics = {
+        **sentiment_metrics(labels[test].tolist(), predicted),
+        "n": len(test),
+        "n_train": len(train),
+        "holdout": holdout,
+        "seed": seed,
+        "train_seconds": seconds,
+        "data": ",".join(str(path) for path in paths),
+    }
+    return model, metrics
+
+
+def embed_in_batches(texts: Sequence[str], progress: Progress) -> np.ndarray:
+    """The pipeline's sentence embeddings of `texts` (the analyzer's embedder), with progress."""
+    from socialflow_pipelines.domains.content.service import base_analyzer
+
+    embedder = base_analyzer().embedder
+    parts = in_batches(texts, lambda batch: list(embedder.embed(list(batch))), progress)
+    return np.stack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def current_sentiment(model_dir: Path | None) -> tuple[LearnedSentiment | None, str]:
+    """The sentiment model the pipeline uses now: the published `sentiment_model` (and its method
+    name), or None and VADER's."""
+    from socialflow_pipelines.domains.content.service import SENTIMENT_MODEL, published_method
+
+    models = ModelStore(model_dir or Settings().model_dir)
+    loaded = models.load_published(SENTIMENT_MODEL)
+    if loaded is None:
+        return None, VADER_METHOD
+    method = published_method(SENTIMENT_MODEL, loaded[1].version)
+    return LearnedSentiment(loaded[0], method), method
+
+
 def evaluate_sentiment(
     test: Path,
-    train: Path | None = None,
+    train: Sequence[Path] = (),
     *,
     model_dir: Path | None = None,
     progress: Progress = None,
+    seed: int = 0,
     **_: Any,
 ) -> dict[str, Any]:
-    """The pipeline's sentiment (language detection, then VADER or an abstention) on a labeled CSV.
+    """The pipeline's sentiment on a labeled CSV: the family trained now on `train` (all of it),
+    else the model the pipeline uses now (the published one, VADER until one is). VADER's rule on
+    every text is measured beside it in the same run.
 
-    An abstention (non-English text) counts as `neutral`, which is what a reader of the store
-    without a label would assume; `coverage` says how often that happened. No training: `train`
-    and `model_dir` are not used."""
+    Language detection runs first, as in the pipeline: a text it reads as another language gets
+    no label, counted as `neutral` (what a reader of the store without a label would assume);
+    `coverage` says how often that happened."""
     from socialflow_pipelines.ml.content.language import LanguageDetector
-    from socialflow_pipelines.ml.content.sentiment import SentimentScorer
 
-    data = read_labeled_csv(test, _parse_sentiment)
-    detector, scorer = LanguageDetector(), SentimentScorer()
+    data = read_sentiment_texts([test])
+    extra: dict[str, Any] = {}
+    if train:
+        rows = read_sentiment_texts(train)
+        train_embeddings = embed_in_batches(rows.texts, progress)
+        started = time.perf_counter()
+        model = SentimentModel(SentimentModelParams(seed=seed)).fit(rows.texts, rows.labels, train_embeddings)
+        extra = {"trained_on": ",".join(map(str, train)), "n_train": len(rows.texts)}
+        extra["train_seconds"] = round(time.perf_counter() - started, 2)
+        learned, method = LearnedSentiment(model, "trained-now"), "trained-now"
+    else:
+        learned, method = current_sentiment(model_dir)
+    vader = SentimentScorer()
+    languages = [language for language, _ in LanguageDetector().detect_many(data.texts)]
     started = time.perf_counter()
-
-    def run(texts: Sequence[str]) -> list[tuple[str | None, str]]:
-        languages = [language for language, _ in detector.detect_many(texts)]
-        pipeline = scorer.score_many(texts, languages)
-        return [(s.label, str(scorer.vader(t).label)) for s, t in zip(pipeline, texts, strict=True)]
-
-    predictions = _in_batches(data.texts, run, progress)
+    if learned is not None:
+        embeddings = embed_in_batches(data.texts, progress)
+        scored = learned.score_many(data.texts, languages, embeddings)
+    else:
+        scored = in_batches(
+            list(zip(data.texts, languages, strict=True)),
+            lambda batch: [vader.score(text, language) for text, language in batch],
+            progress,
+        )
     elapsed = time.perf_counter() - started
-    pipeline_labels = [label or "neutral" for label, _ in predictions]
-    baseline = classification_metrics(data.labels, [b for _, b in predictions], SENTIMENT_LABELS)
+    baseline = sentiment_metrics(data.labels, [str(vader.vader(text).label) for text in data.texts])
     return {
         "task": "sentiment",
         "n": len(data.texts),
-        **classification_metrics(data.labels, pipeline_labels, SENTIMENT_LABELS),
-        "coverage": round(sum(label is not None for label, _ in predictions) / len(predictions), 4),
-        "baseline_vader_accuracy": baseline["accuracy"],
-        "baseline_vader_macro_f1": baseline["macro_f1"],
-        "baseline_vader_macro_recall": baseline["macro_recall"],
-        "items_per_s": round(len(data.texts) / elapsed, 1),
+        **sentiment_metrics(data.labels, [s.label or "neutral" for s in scored]),
+        "coverage": round(sum(s.label is not None for s in scored) / len(scored), 4),
+        "model": method,
+        **{
+            f"baseline_vader_{key}": baseline[key]
+            for key in ("accuracy", "macro_f1", "macro_recall", "f1_pn")
+        },
+        "items_per_s": round(len(data.texts) / elapsed, 1) if elapsed > 0 else None,
+        **extra,
     }
 
 
 def evaluate_language(
     test: Path,
-    train: Path | None = None,
+    train: Sequence[Path] = (),
     *,
     model_dir: Path | None = None,
     progress: Progress = None,
     **_: Any,
 ) -> dict[str, Any]:
     """Language identification on a labeled CSV. Gold labels outside the supported set are
-    counted (always wrong) and listed, since the platform cannot answer them."""
+    counted (always wrong) and listed, since the platform cannot answer them. Nothing is trained
+    (py3langid's shipped model): `train` is refused."""
+    if train:
+        raise ValueError("language identification is not trained here; drop --train")
     from socialflow_pipelines.ml.content.language import SUPPORTED_LANGUAGES, LanguageDetector
 
     data = read_labeled_csv(test, _parse_language)
     detector = LanguageDetector()
     started = time.perf_counter()
-    predictions = _in_batches(data.texts, detector.detect_many, progress)
+    predictions = in_batches(data.texts, detector.detect_many, progress)
     elapsed = time.perf_counter() - started
     predicted = [language for language, _ in predictions]
     baseline = [detector.best_supported(text) for text in data.texts]
@@ -166,142 +260,7 @@ def evaluate_language(
     }
 
 
-@dataclass(frozen=True)
-class ConllSentence:
-    tokens: list[str]
-    spans: set[tuple[int, int, str]]  # (first token, last token exclusive, WNUT type)
-    line: int
-
-
-def read_conll(path: Path | str) -> list[ConllSentence]:
-    """Sentences of a `token<TAB>tag` file. An I- tag that does not continue an entity of its
-    type starts one (as conlleval reads it)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataFileError(path, None, "no such file")
-    sentences: list[ConllSentence] = []
-    tokens: list[str] = []
-    tags: list[str] = []
-    first_line = 1
-
-    def close() -> None:
-        if tokens:
-            sentences.append(ConllSentence(list(tokens), _bio_spans(tags), first_line))
-        tokens.clear()
-        tags.clear()
-
-    with path.open(encoding="utf-8", errors="strict") as handle:
-        try:
-            for number, raw in enumerate(handle, start=1):
-                line = raw.rstrip("\r\n")
-                if not line.strip():
-                    close()
-                    continue
-                if not tokens:
-                    first_line = number
-                fields = line.split("\t")
-                if len(fields) != 2 or not fields[0].strip() or not fields[1].strip():
-                    raise DataFileError(path, number, f"expected token<TAB>tag, got {line!r}")
-                tag = fields[1].strip()
-                if tag != "O":
-                    prefix, _, kind = tag.partition("-")
-                    if prefix not in ("B", "I") or kind not in WNUT_TYPES:
-                        raise DataFileError(
-                            path, number, f"bad tag {tag!r}: expected O or B-/I- with {', '.join(WNUT_TYPES)}"
-                        )
-                tokens.append(fields[0].strip())
-                tags.append(tag)
-        except UnicodeDecodeError as exc:
-            raise DataFileError(path, None, f"not UTF-8: {exc}") from exc
-    close()
-    if not sentences:
-        raise DataFileError(path, None, "no sentences")
-    return sentences
-
-
-def _bio_spans(tags: Sequence[str]) -> set[tuple[int, int, str]]:
-    spans: set[tuple[int, int, str]] = set()
-    start, kind = None, None
-    for i, tag in enumerate([*tags, "O"]):
-        prefix, _, tag_kind = tag.partition("-")
-        continues = prefix == "I" and tag_kind == kind
-        if start is not None and not continues:
-            spans.add((start, i, str(kind)))
-            start, kind = None, None
-        if prefix in ("B", "I") and not continues:
-            start, kind = i, tag_kind
-    return spans
-
-
-def _token_offsets(tokens: Sequence[str]) -> tuple[str, list[int], list[int]]:
-    starts, ends, position = [], [], 0
-    for token in tokens:
-        starts.append(position)
-        ends.append(position + len(token))
-        position += len(token) + 1
-    return " ".join(tokens), starts, ends
-
-
-def prf(true_positive: int, n_predicted: int, n_gold: int) -> tuple[float, float, float]:
-    precision = true_positive / n_predicted if n_predicted else 0.0
-    recall = true_positive / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return round(precision, 4), round(recall, 4), round(f1, 4)
-
-
-def evaluate_entities(
-    test: Path,
-    train: Path | None = None,
-    *,
-    model_dir: Path | None = None,
-    progress: Progress = None,
-    **_: Any,
-) -> dict[str, Any]:
-    """Entity-level exact match of the pipeline's NER on a WNUT-17-style CoNLL file. Sentences
-    are rebuilt by joining tokens with spaces; a predicted entity counts only if its characters
-    start and end on token boundaries of the same tokens as a gold entity of the same type."""
-    from socialflow_pipelines.ml.content.entities import EntityRecognizer
-
-    sentences = read_conll(test)
-    recognizer = EntityRecognizer()
-    rebuilt = [_token_offsets(s.tokens) for s in sentences]
-    started = time.perf_counter()
-    found = _in_batches([text for text, _, _ in rebuilt], recognizer.recognize_many, progress)
-    elapsed = time.perf_counter() - started
-    gold_count: Counter[str] = Counter()
-    predicted_count: Counter[str] = Counter()
-    correct: Counter[str] = Counter()
-    for sentence, (_, starts, ends), entities in zip(sentences, rebuilt, found, strict=True):
-        predicted: set[tuple[int, int, str]] = set()
-        for entity in entities:
-            kind = ENTITY_TYPE_TO_WNUT.get(entity.type)
-            if kind is None or entity.start not in starts or entity.end not in ends:
-                continue
-            predicted.add((starts.index(entity.start), ends.index(entity.end) + 1, kind))
-        gold_count.update(kind for _, _, kind in sentence.spans)
-        predicted_count.update(kind for _, _, kind in predicted)
-        correct.update(kind for _, _, kind in predicted & sentence.spans)
-    precision, recall, f1 = prf(
-        sum(correct.values()), sum(predicted_count.values()), sum(gold_count.values())
-    )
-    result: dict[str, Any] = {
-        "task": "entities",
-        "n": len(sentences),
-        "gold_entities": sum(gold_count.values()),
-        "predicted_entities": sum(predicted_count.values()),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-    }
-    for kind in WNUT_TYPES:
-        p, r, f = prf(correct[kind], predicted_count[kind], gold_count[kind])
-        result |= {f"precision_{kind}": p, f"recall_{kind}": r, f"f1_{kind}": f}
-    result["items_per_s"] = round(len(sentences) / elapsed, 1)
-    return result
-
-
 EVAL_TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "sentiment": evaluate_sentiment,
     "language": evaluate_language,
-    "entities": evaluate_entities,
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -87,3 +87,15 @@ def read_labeled_csv(
     if not texts:
         raise DataFileError(path, None, "no data rows after the header")
     return LabeledTexts(texts=texts, labels=labels, lines=lines)
+
+
+def read_labeled_csvs(paths: Sequence[Path | str], parse_label: Callable[[str], T]) -> LabeledTexts:
+    """Several labeled files read as one (`--train A --train B`), in order; errors name the file."""
+    if not paths:
+        raise ValueError("no labeled files given")
+    parts = [read_labeled_csv(path, parse_label) for path in paths]
+    return LabeledTexts(
+        texts=[text for part in parts for text in part.texts],
+        labels=[label for part in parts for label in part.labels],
+        lines=[line for part in parts for line in part.lines],
+    )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import numpy as np
 
 from socialflow_pipelines.config import Settings
 from socialflow_pipelines.domains.moderation.runtime import current_text_scorer, model_name
-from socialflow_pipelines.evaluation.datafiles import LabeledTexts, read_labeled_csv
+from socialflow_pipelines.evaluation.datafiles import LabeledTexts, read_labeled_csvs
 from socialflow_pipelines.ml.metrics import binary_metrics
 from socialflow_pipelines.ml.moderation import Scorer, TrainedTextScorer, text_model_params
 from socialflow_pipelines.ml.text_classifier import TextClassifier, train_with_holdout
@@ -70,15 +70,15 @@ def label_parser(task: str) -> Callable[[str], int]:
     return parse
 
 
-def read_labeled_texts(path: Path, task: str) -> LabeledTexts:
-    """A labeled file's rows, texts in the normal form the moderator gives its models: a model is
-    trained and judged on the text it will be served."""
-    rows = read_labeled_csv(path, label_parser(task))
+def read_labeled_texts(paths: Sequence[Path], task: str) -> LabeledTexts:
+    """Labeled files' rows as one, texts in the normal form the moderator gives its models: a
+    model is trained and judged on the text it will be served."""
+    rows = read_labeled_csvs(paths, label_parser(task))
     return dataclasses.replace(rows, texts=[normalise_text(text) for text in rows.texts])
 
 
 def train_text_model(
-    label: str, data: Path, *, holdout: float = 0.2, seed: int = 0
+    label: str, data: Sequence[Path], *, holdout: float = 0.2, seed: int = 0
 ) -> tuple[TextClassifier, dict[str, Any]]:
     """Train the label's model on a labeled CSV with a stratified held-out part; the metrics go
     into the model store with the version (`socialflow train <label> --data FILE.csv`)."""
@@ -86,26 +86,26 @@ def train_text_model(
     model, metrics = train_with_holdout(
         rows.texts, rows.labels, holdout=holdout, seed=seed, params=text_model_params(label, seed=seed)
     )
-    return model, {**metrics, "data": str(data), "label": label}
+    return model, {**metrics, "data": ",".join(map(str, data)), "label": label}
 
 
 def evaluate(
     task: str,
     test: Path,
-    train: Path | None = None,
+    train: Sequence[Path] = (),
     *,
     model_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """Metrics of one moderation model on a labeled test file, as a flat JSON-able dict."""
-    rows = read_labeled_texts(test, task)
+    rows = read_labeled_texts([test], task)
     extra: dict[str, Any] = {}
-    if train is not None:
+    if train:
         train_rows = read_labeled_texts(train, task)
         started = time.perf_counter()
         model = TextClassifier(text_model_params(task, seed=seed)).fit(train_rows.texts, train_rows.labels)
-        extra = {"trained_on": str(train), "n_train": len(train_rows.texts)}
+        extra = {"trained_on": ",".join(map(str, train)), "n_train": len(train_rows.texts)}
         extra["train_seconds"] = round(time.perf_counter() - started, 2)
         scorer: Scorer = TrainedTextScorer(model, name=model_name(task), version="trained-now")
     else:

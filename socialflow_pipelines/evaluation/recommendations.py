@@ -31,8 +31,12 @@ import numpy as np
 
 from socialflow_pipelines.evaluation.datafiles import DataFileError
 from socialflow_pipelines.ml.recommendations import (
+    CollaborativeModel,
+    EaseRecommender,
+    Factors,
     HybridRecommender,
     IdIndex,
+    evaluate_collaborative,
     evaluate_ranking,
     interaction_matrix,
     popularity_ranking,
@@ -173,7 +177,7 @@ def read_item_features(path: Path | str) -> dict[str, dict[str, float]]:
 
 def evaluate_recommendations(
     test: Path,
-    train: Path | None = None,
+    train: tuple[Path, ...] = (),
     *,
     model_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -185,14 +189,17 @@ def evaluate_recommendations(
     num_threads: int = 2,
     seed: int = 42,
 ) -> dict[str, Any]:
-    """Train and score LightFM (collaborative), LightFM with item features (hybrid, only with `items`)
-    and popularity on one split; flat metrics per model plus sizes and timings. `model_dir` is unused:
-    every model is trained here from `train` so the comparison is like for like."""
-    if train is None:
+    """Train and score LightFM (collaborative), LightFM with item features (hybrid, only with `items`),
+    EASE, the LightFM/EASE blend and popularity on one split; flat metrics per model plus sizes and
+    timings. The `train` files are concatenated. `model_dir` is unused: every model is trained here
+    from `train` so the comparison is like for like."""
+    if not train:
         raise ValueError(
             "recommendations eval needs --train FILE (interactions to learn from) besides the test file"
         )
-    train_rows = _positives(read_interactions(train), min_rating, Path(train))
+    train_rows = _concatenated(
+        [_positives(read_interactions(path), min_rating, Path(path)) for path in train]
+    )
     test_rows = _positives(read_interactions(test), min_rating, Path(test))
     users = IdIndex(train_rows.users)
     users.add(test_rows.users)
@@ -206,8 +213,9 @@ def evaluate_recommendations(
     variants: list[tuple[str, dict[str, dict[str, float]] | None]] = [("lightfm", None)]
     if item_features is not None:
         variants.append(("hybrid", item_features))
-    total_steps = len(variants) + 1
+    total_steps = len(variants) + 3
     result: dict[str, Any] = {}
+    factors: Factors | None = None
     for step, (name, features) in enumerate(variants):
         started = time.perf_counter()
         model = HybridRecommender(no_components=no_components, random_state=seed).fit(
@@ -216,6 +224,7 @@ def evaluate_recommendations(
         result[f"{name}_train_seconds"] = round(time.perf_counter() - started, 3)
         user_vectors, _ = model.user_representations()
         item_vectors, item_bias = model.item_representations()
+        factors = (user_vectors, item_vectors, item_bias)  # the blend uses the last: hybrid with items
         started = time.perf_counter()
         metrics = evaluate_ranking(
             user_vectors, item_vectors, item_bias, train_matrix, test_matrix, k, num_threads=num_threads
@@ -223,6 +232,25 @@ def evaluate_recommendations(
         result[f"{name}_eval_seconds"] = round(time.perf_counter() - started, 3)
         evaluated = metrics.pop("n_users_evaluated")
         result.update({f"{name}_{key}": round(value, 5) for key, value in metrics.items()})
+        if progress:
+            progress(step + 1, total_steps)
+    started = time.perf_counter()
+    ease = EaseRecommender(k=k, seed=seed).fit(train_matrix, catalog)
+    result["ease_train_seconds"] = round(time.perf_counter() - started, 3)
+    result["ease_l2"] = round(ease.l2, 3)
+    result["ease_items"] = len(ease.items)
+    for step, choice in enumerate(("ease", "blend"), start=len(variants)):
+        collaborative = CollaborativeModel(lightfm=model, ease=ease, choice=choice).collaborative(
+            factors,  # type: ignore[arg-type]
+            item_ids=catalog.ids,
+            history=train_matrix,
+            history_items=catalog.ids,
+        )
+        started = time.perf_counter()
+        metrics = evaluate_collaborative(collaborative, train_matrix, test_matrix, k, num_threads=num_threads)
+        result[f"{choice}_eval_seconds"] = round(time.perf_counter() - started, 3)
+        metrics.pop("n_users_evaluated")
+        result.update({f"{choice}_{key}": round(value, 5) for key, value in metrics.items()})
         if progress:
             progress(step + 1, total_steps)
     metrics = popularity_ranking(train_matrix, test_matrix, k)
@@ -242,6 +270,19 @@ def evaluate_recommendations(
         "epochs": epochs,
         "no_components": no_components,
     }
+
+
+def _concatenated(parts: list[InteractionRows]) -> InteractionRows:
+    """Several train files as one: rows in file order; ratings only when every file has them."""
+    if len(parts) == 1:
+        return parts[0]
+    ratings = [part.ratings for part in parts]
+    return InteractionRows(
+        [user for part in parts for user in part.users],
+        [item for part in parts for item in part.items],
+        None if any(r is None for r in ratings) else np.concatenate(ratings),  # type: ignore[arg-type]
+        [line for part in parts for line in part.lines],
+    )
 
 
 def _positives(rows: InteractionRows, min_rating: float | None, path: Path) -> InteractionRows:

@@ -9,7 +9,7 @@ optionally `creator_id` and `published_at` (ISO 8601) per row.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,9 +93,21 @@ def _item_info(observations: pl.DataFrame, influence: pl.DataFrame | None) -> pl
     return info
 
 
+def read_many(paths: Sequence[Path]) -> pl.DataFrame:
+    """Several files' observations as one; with more than one, item ids are prefixed by the
+    file's position (`2:item`) so the same id in two files stays two items."""
+    if len(paths) == 1:
+        return read_observations(paths[0])
+    frames = [
+        read_observations(path).with_columns(pl.lit(f"{i}:") + pl.col("item_id"))
+        for i, path in enumerate(paths, start=1)
+    ]
+    return pl.concat(frames, how="diagonal_relaxed")
+
+
 def evaluate_virality(
     test: Path,
-    train: Path | None = None,
+    train: Sequence[Path] = (),
     *,
     model_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -106,17 +118,17 @@ def evaluate_virality(
     outcome at `horizon_minutes`), score both on `test`: Spearman and R² of the predicted log
     count, ROC AUC and precision at 10% for the top decile (its floor from the train outcomes).
     `model_dir` is unused: both are trained here, like for like."""
-    if train is None:
+    if not train:
         raise ValueError("virality eval needs --train FILE (time series to learn from) besides the test file")
     if not 0 < observe_minutes < horizon_minutes:
         raise ValueError(f"--observe-minutes ({observe_minutes}) must be above 0 and below --horizon-minutes")
     started = time.perf_counter()
-    train_obs, test_obs = read_observations(train), read_observations(test)
+    train_obs, test_obs = read_many(train), read_observations(test)
     train_out = virality.outcomes(train_obs, horizon_minutes)
     test_out = virality.outcomes(test_obs, horizon_minutes)
     if train_out.height < 50:
         matured = f"{train_out.height} items observed up to {horizon_minutes:g} minutes"
-        raise DataFileError(train, None, f"{matured}: need at least 50")
+        raise DataFileError(train[0], None, f"{matured}: need at least 50")
     if test_out.height == 0:
         raise DataFileError(test, None, f"no item observed up to {horizon_minutes:g} minutes")
     train_influence, test_influence = _creator_influence(train_obs, train_out, test_obs)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from socialflow_pipelines.evaluation.content import EVAL_TASKS, read_conll
+from socialflow_pipelines.evaluation.content import EVAL_TASKS
 from socialflow_pipelines.evaluation.datafiles import DataFileError
 
 
@@ -51,31 +51,3 @@ def test_language_eval_rejects_names_instead_of_codes(tmp_path: Path) -> None:
     data = _write(tmp_path / "l.csv", "text,label\nhello there,english\n")
     with pytest.raises(DataFileError, match=r"l\.csv:2: .*ISO 639-1"):
         EVAL_TASKS["language"](test=data)
-
-
-def test_conll_reader_spans_and_errors(tmp_path: Path) -> None:
-    good = _write(
-        tmp_path / "ok.conll",
-        "Barack\tB-person\nObama\tI-person\nvisited\tO\nChicago\tB-location\n\n"
-        "I\tO\nlove\tO\nStarbucks\tI-corporation\n",
-    )
-    first, second = read_conll(good)
-    assert first.spans == {(0, 2, "person"), (3, 4, "location")}
-    assert second.spans == {(2, 3, "corporation")} and second.line == 6
-    bad_tag = _write(tmp_path / "tag.conll", "Obama\tB-person\nrocks\tB-PER\n")
-    with pytest.raises(DataFileError, match=r"tag\.conll:2: bad tag 'B-PER'"):
-        read_conll(bad_tag)
-    no_tab = _write(tmp_path / "tab.conll", "Obama\tB-person\n\nhello world O\n")
-    with pytest.raises(DataFileError, match=r"tab\.conll:3: expected token<TAB>tag"):
-        read_conll(no_tab)
-
-
-def test_entities_eval_exact_match(tmp_path: Path) -> None:
-    data = _write(
-        tmp_path / "e.conll",
-        "Barack\tB-person\nObama\tI-person\nspoke\tO\nin\tO\nChicago\tB-location\nyesterday\tO\n.\tO\n",
-    )
-    result = EVAL_TASKS["entities"](test=data)
-    assert result["n"] == 1 and result["gold_entities"] == 2
-    assert result["recall_person"] == 1.0 and result["recall_location"] == 1.0
-    assert result["f1"] == 1.0

@@ -87,14 +87,14 @@ def test_words_of_another_task_are_refused() -> None:
 def test_unknown_label_is_reported_with_its_line(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "bad.csv", [("hello", "ham"), ("win now", "spam"), ("what", "maybe")])
     with pytest.raises(DataFileError, match=r"bad\.csv:4: bad label 'maybe'"):
-        EVAL_TASKS["spam"](path, path)
+        EVAL_TASKS["spam"](path, (path,))
 
 
 def test_malformed_line_is_named(tmp_path: Path) -> None:
     path = tmp_path / "broken.csv"
     path.write_text('text,label\nhello,ham\n"unterminated,spam\n', encoding="utf-8")
     with pytest.raises(DataFileError, match=r"broken\.csv:3"):
-        EVAL_TASKS["spam"](path, path)
+        EVAL_TASKS["spam"](path, (path,))
 
 
 def test_other_columns_are_ignored_and_training_on_the_fly_beats_chance(tmp_path: Path) -> None:
@@ -104,10 +104,10 @@ def test_other_columns_are_ignored_and_training_on_the_fly_beats_chance(tmp_path
     test = write_csv(tmp_path / "test.csv", sms_like(90, 2))
     seen: list[tuple[int, int]] = []
     result = EVAL_TASKS["spam"](
-        test, train, model_dir=tmp_path / "models", progress=lambda d, t: seen.append((d, t))
+        test, (train, train), model_dir=tmp_path / "models", progress=lambda d, t: seen.append((d, t))
     )
     assert set(result) >= METRICS
-    assert result["n"] == 90 and result["n_train"] == 180
+    assert result["n"] == 90 and result["n_train"] == 360  # two files, concatenated
     assert result["accuracy"] > 2 / 3 + 0.15  # two thirds is the all-ham baseline
     assert result["roc_auc"] > 0.9
     assert result["model"] == "spam_model" and result["version"] == "trained-now"
@@ -118,7 +118,7 @@ def test_other_columns_are_ignored_and_training_on_the_fly_beats_chance(tmp_path
 
 def test_without_training_judges_the_published_model(tmp_path: Path) -> None:
     data = write_csv(tmp_path / "labeled.csv", sms_like(200, 3))
-    model, metrics = train_text_model("spam", data, seed=0)
+    model, metrics = train_text_model("spam", [data], seed=0)
     assert metrics["n"] == 40 and metrics["accuracy"] > 0.8
     registry = ModelStore(tmp_path / "models")
     version = registry.save("spam_model", model, metrics=metrics, params=model.describe())

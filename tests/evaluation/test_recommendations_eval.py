@@ -62,7 +62,7 @@ def test_train_file_is_required(tmp_path: Path):
     test = tmp_path / "test.tsv"
     test.write_text("1\t2\t5\n")
     with pytest.raises(ValueError, match="--train"):
-        EVAL_TASKS["recommendations"](test=test)
+        EVAL_TASKS["recommendations"](test=test, train=())
 
 
 def test_end_to_end_on_planted_split(tmp_path: Path):
@@ -81,17 +81,29 @@ def test_end_to_end_on_planted_split(tmp_path: Path):
     steps = []
     result = EVAL_TASKS["recommendations"](
         test=test,
-        train=train,
+        train=(train,),
         items=item_file,
         epochs=10,
         no_components=16,
         progress=lambda d, t: steps.append(d),
     )
-    for model in ("lightfm", "hybrid", "popularity"):
+    for model in ("lightfm", "hybrid", "ease", "blend", "popularity"):
         for metric in ("precision_at_10", "recall_at_10", "ndcg_at_10", "map_at_10", "auc"):
             assert 0.0 <= result[f"{model}_{metric}"] <= 1.0
     assert result["lightfm_precision_at_10"] > result["popularity_precision_at_10"]
     assert result["n_train"] + result["n_test"] == len(users)
-    assert steps[-1] == 3
+    assert result["ease_precision_at_10"] > result["popularity_precision_at_10"]
+    assert steps[-1] == 5
     with pytest.raises(DataFileError, match="rated 5"):
-        EVAL_TASKS["recommendations"](test=test, train=train, min_rating=5)
+        EVAL_TASKS["recommendations"](test=test, train=(train,), min_rating=5)
+
+
+def test_several_train_files_are_concatenated(tmp_path: Path):
+    data = planted_interactions(n_users=120, n_items=80, n_topics=4, events_per_user=15, seed=3)
+    lines = [f"{u}\t{i}\n" for u, i in zip(data.events["user_id"], data.events["item_id"], strict=True)]
+    first, second, test = tmp_path / "a.tsv", tmp_path / "b.tsv", tmp_path / "test.tsv"
+    first.write_text("".join(lines[0::3]))
+    second.write_text("".join(lines[1::3]))
+    test.write_text("".join(lines[2::3]))
+    result = EVAL_TASKS["recommendations"](test=test, train=(first, second), epochs=3, no_components=8)
+    assert result["n_train"] == len(set(lines[0::3]) | set(lines[1::3]))

@@ -95,6 +95,6 @@ def test_on_real_series_the_model_ranks_at_least_as_well_as_the_baseline(
     cut = int(0.7 * len(items))
     train = write(tmp_path, "train.csv", series.filter(pl.col("item_id").is_in(items[:cut].implode())))
     test = write(tmp_path, "test.csv", series.filter(pl.col("item_id").is_in(items[cut:].implode())))
-    result = evaluate_virality(test, train, observe_minutes=60, horizon_minutes=48 * 60)
+    result = evaluate_virality(test, (train,), observe_minutes=60, horizon_minutes=48 * 60)
     assert result["model_roc_auc"] > result["szabo_huberman_roc_auc"]
     assert result["model_spearman"] >= result["szabo_huberman_spearman"] - 0.01

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -156,6 +157,50 @@ def test_train_publishes_a_version_and_eval_then_judges_it(tmp_path: Path) -> No
     judged = socialflow("eval", "spam", "--test", str(data), env=env, cwd=tmp_path)
     assert judged.returncode == 0, judged.stderr[-2000:]
     assert json.loads(judged.stdout.strip().splitlines()[-1])["version"] == outcome["version"]
+
+
+def test_train_sentiment_publishes_through_the_gate_and_eval_judges_what_is_published(tmp_path: Path) -> None:
+    """The learned sentiment family over the CLI: trained on two files (concatenated), published,
+    a worse candidate (shuffled labels) stored but not published, `eval` without --train judges
+    the published version and with --train beats VADER on posts VADER cannot read."""
+    from tests.ml.content.sentiment_samples import planted_csv
+
+    env = cli_env(tmp_path)
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(planted_csv(120, seed=1))
+    second.write_text(planted_csv(120, seed=2))
+    test = tmp_path / "test.csv"
+    test.write_text(planted_csv(90, seed=9))
+    trained = socialflow(
+        "train", "sentiment", "--data", str(first), "--data", str(second), env=env, cwd=tmp_path
+    )
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    outcome = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert outcome["status"] == "published" and outcome["n_train"] + outcome["n"] == 240
+    assert outcome["macro_recall"] >= 0.9
+
+    header, *rows = planted_csv(240, seed=4).splitlines()
+    labels = [row.rsplit(",", 1)[1] for row in rows]
+    random.Random(0).shuffle(labels)
+    shuffled = [f"{row.rsplit(',', 1)[0]},{label}" for row, label in zip(rows, labels, strict=True)]
+    noise = tmp_path / "noise.csv"
+    noise.write_text("\n".join([header, *shuffled]) + "\n")
+    worse = socialflow("train", "sentiment", "--data", str(noise), env=env, cwd=tmp_path)
+    assert worse.returncode == 0, worse.stderr[-2000:]
+    rejected = json.loads(worse.stdout.strip().splitlines()[-1])
+    assert (rejected["status"], rejected["published_version"]) == ("rejected", outcome["version"])
+
+    judged = socialflow("eval", "sentiment", "--test", str(test), env=env, cwd=tmp_path)
+    assert judged.returncode == 0, judged.stderr[-2000:]
+    result = json.loads(judged.stdout.strip().splitlines()[-1])
+    assert result["model"] == f"sentiment_model:{outcome['version']}"
+    assert result["macro_recall"] > result["baseline_vader_macro_recall"] + 0.3
+    assert {"macro_f1", "f1_pn", "accuracy"} <= result.keys()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\ngreat,positive\nawful,furious\n")
+    refused = socialflow("train", "sentiment", "--data", str(bad), env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and "bad.csv:3: bad label 'furious'" in refused.stderr
 
 
 def test_commands_on_the_synthetic_world_name_its_install_when_it_is_absent(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
+import sqlalchemy as sa
 
 from socialflow_pipelines.definitions import defs
 from socialflow_pipelines.defs.content.assets import content_analysis
@@ -108,3 +109,36 @@ def test_bad_bodies_get_422_naming_the_field(sqlite_db: Database, start_api, mak
     assert payload["status_code"] == 422
     assert payload["errors"][0]["field"] == field
     assert field in payload["detail"]
+
+
+def test_a_published_sentiment_model_is_what_the_assets_and_the_api_use(
+    sqlite_db: Database, start_api, make_token
+) -> None:
+    """`socialflow train sentiment`'s publication reaches the stored rows (method per row) and the
+    live answers; before it, VADER."""
+    from socialflow_pipelines.config import Settings
+    from socialflow_pipelines.domains.content.service import SENTIMENT_MODEL, base_analyzer
+    from socialflow_pipelines.ml.content.sentiment import SentimentModel
+    from socialflow_pipelines.platform.db import schema
+    from socialflow_pipelines.platform.model_store import Gate, ModelStore
+    from tests.ml.content.sentiment_samples import planted_posts
+
+    texts, labels = planted_posts(150, seed=3)
+    model = SentimentModel().fit(texts, labels, base_analyzer().embedder.embed(texts))
+    version = (
+        ModelStore(Settings().model_dir)
+        .publish_candidate(SENTIMENT_MODEL, model, metrics={"macro_recall": 1.0}, gate=Gate("macro_recall"))
+        .candidate.version
+    )
+    method = f"{SENTIMENT_MODEL}:{version}"
+    seed(sqlite_db)
+    store_features_of_post_1()
+    with sqlite_db.engine.connect() as conn:
+        stored_methods = set(conn.execute(sa.select(schema.content_features.c.sentiment_method)).scalars())
+    assert stored_methods == {method}
+    api = start_api()
+    with api.client(make_token(1, admin=True)) as admin:
+        stored = admin.post(URL, json={"content_type": "post", "content_id": iid(1)})
+        raw = admin.post(URL, json={"text": "honestly the new trailer is zorbly af"})
+    assert stored.json()["sentiment_detail"]["method"] == method
+    assert raw.json()["sentiment"] == "positive" and raw.json()["sentiment_detail"]["method"] == method

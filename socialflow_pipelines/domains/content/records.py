@@ -32,8 +32,8 @@ def topics_payload(
 @dataclass(frozen=True)
 class ContentFeatures:
     """One item's analysis (or raw text's: no content type, id or date). Stored rows keep the
-    sentiment's label and score only and no language confidence: `from_row` derives the method
-    and the reason from the language by the analyzer's rule, and leaves the confidence None."""
+    sentiment's label, score and method and no language confidence: `from_row` derives the
+    reason from the language by the analyzer's rule, and leaves the confidence None."""
 
     content_type: str | None
     content_id: str | None
@@ -47,6 +47,7 @@ class ContentFeatures:
     entities: list[dict[str, Any]]
     embedding_model: str | None
     analyzed_at: datetime | None
+    entity_method: str | None = None  # the model that found the entities (None: not recorded)
 
     @classmethod
     def build(
@@ -56,6 +57,7 @@ class ContentFeatures:
         *,
         topic_model_version: str | None,
         embedding_model: str,
+        entity_method: str | None,
         analyzed_at: datetime | None,
     ) -> ContentFeatures:
         payload = analysis.to_dict()
@@ -72,6 +74,7 @@ class ContentFeatures:
             entities=[entity.to_dict() for entity in analysis.entities],
             embedding_model=embedding_model,
             analyzed_at=analyzed_at,
+            entity_method=entity_method,
         )
 
     @property
@@ -91,7 +94,9 @@ class ContentFeatures:
             "language": self.language,
             "sentiment": self.sentiment["label"],
             "sentiment_score": self.sentiment["score"],
+            "sentiment_method": self.sentiment["method"],
             **{name: json.dumps(getattr(self, name)) for name in JSON_COLUMNS},
+            "entity_method": self.entity_method,
             "analyzed_at": self.analyzed_at,
         }
 
@@ -105,6 +110,7 @@ class ContentFeatures:
             "sentiment": self.sentiment,
             **{name: getattr(self, name) for name in JSON_COLUMNS},
             "embedding_model": self.embedding_model,
+            "entity_model": self.entity_method,
             "analyzed_at": self.analyzed_at,
         }
 
@@ -122,12 +128,14 @@ class ContentFeatures:
             sentiment={
                 "label": row["sentiment"],
                 "score": score,
-                "method": VADER_METHOD if score is not None and reason is None else None,
+                # Rows written before the method was stored were VADER's.
+                "method": row.get("sentiment_method") or (VADER_METHOD if score is not None else None),
                 "reason": reason,
             },
             **{name: decoded_json(row[name]) for name in JSON_COLUMNS},
             embedding_model=row["model"],
             analyzed_at=utc(row["analyzed_at"]),
+            entity_method=row.get("entity_method"),
         )
 
 

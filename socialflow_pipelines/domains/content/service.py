@@ -34,6 +34,7 @@ from socialflow_pipelines.domains.content.records import (
 )
 from socialflow_pipelines.domains.content.store import Days
 from socialflow_pipelines.ml.content import ContentAnalysis, ContentAnalyzer, TopicModel, fit_topic_model
+from socialflow_pipelines.ml.content.sentiment import VADER_METHOD, LearnedSentiment
 from socialflow_pipelines.platform.cache import RedisCache, prediction_key, read_or_load
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
@@ -41,6 +42,8 @@ from socialflow_pipelines.platform.model_store import Gate, ModelStore, Publicat
 from socialflow_pipelines.platform.time import utc_now
 
 TOPIC_MODEL = "topic_model"
+SENTIMENT_MODEL = "sentiment_model"  # trained by `socialflow train sentiment`
+ENTITY_MODEL = "entity_model"  # trained by `socialflow train entities`
 PREDICTION_MODEL = "content_analysis"  # the API's Redis key: ml_prediction:content_analysis:{type}:{id}
 ANALYSIS_CHUNK = 2_000  # items per analysis call: bounds memory and gives progress in the run log
 MIN_TOPIC_ITEMS = 20  # below this, clusters are noise: keep the published version
@@ -66,18 +69,28 @@ _analysis_lock = threading.Lock()
 
 
 class ContentRuntime:
-    """The shared models plus the topic model published now (or none yet)."""
+    """The shared models plus the models published now: topics, and the learned sentiment and
+    entity models where `socialflow train` has published them (VADER and spaCy sm until then)."""
 
-    def __init__(self, topic_model: TopicModel | None, topic_model_version: str | None) -> None:
+    def __init__(
+        self,
+        topic_model: TopicModel | None,
+        topic_model_version: str | None,
+        *,
+        sentiment: LearnedSentiment | None = None,
+        entities: tuple[Any, str] | None = None,
+    ) -> None:
         base = base_analyzer()
         self.topic_model_version = topic_model_version
+        self.sentiment_method = sentiment.method if sentiment is not None else VADER_METHOD
+        self.entity_method = entities[1] if entities is not None else "spacy:en_core_web_sm"
         self.analyzer = ContentAnalyzer(
             base.embedder,
             topic_model=topic_model,
             language_detector=base.language_detector,
-            sentiment_scorer=base.sentiment_scorer,
+            sentiment_scorer=sentiment or base.sentiment_scorer,
             keyword_extractor=base.keyword_extractor,
-            entity_recognizer=base.entity_recognizer,
+            entity_recognizer=entities[0] if entities is not None else base.entity_recognizer,
             category_classifier=base.category_classifier,
         )
 
@@ -101,6 +114,7 @@ class ContentRuntime:
             analysis,
             topic_model_version=self.topic_model_version,
             embedding_model=self.embedding_model,
+            entity_method=self.entity_method,
             analyzed_at=analyzed_at,
         )
 
@@ -109,14 +123,27 @@ class ContentRuntime:
         return self.features(None, self.analyze([text])[0], None)
 
 
+def published_method(name: str, version: str) -> str:
+    """How a row names the published model that produced it: `sentiment_model:<version>`."""
+    return f"{name}:{version}"
+
+
 def current_runtime(models: ModelStore) -> ContentRuntime:
-    """The runtime for the topic model published now: cheap to build per call (the models are
-    shared), and it picks up the daily topic refresh as soon as it is published."""
-    loaded = models.load_published(TOPIC_MODEL)
-    if loaded is None:
-        return ContentRuntime(None, None)
-    model, version = loaded
-    return ContentRuntime(model, version.version)
+    """The runtime for the models published now: cheap to build per call (the models are shared
+    and loaded once per version), and it picks up a new publication as soon as it lands."""
+    topics = models.load_published(TOPIC_MODEL)
+    sentiment = models.load_published(SENTIMENT_MODEL)
+    entities = models.load_published(ENTITY_MODEL)
+    return ContentRuntime(
+        None if topics is None else topics[0],
+        None if topics is None else topics[1].version,
+        sentiment=None
+        if sentiment is None
+        else LearnedSentiment(sentiment[0], published_method(SENTIMENT_MODEL, sentiment[1].version)),
+        entities=None
+        if entities is None
+        else (entities[0], published_method(ENTITY_MODEL, entities[1].version)),
+    )
 
 
 # --------------------------------------------------------------------------------------------

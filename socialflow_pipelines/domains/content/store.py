@@ -27,10 +27,12 @@ FEATURE_SCHEMA: dict[str, pl.DataType] = {
     "language": pl.String(),
     "sentiment": pl.String(),
     "sentiment_score": pl.Float64(),
+    "sentiment_method": pl.String(),
     "tags": pl.String(),
     "categories": pl.String(),
     "topics": pl.String(),
     "entities": pl.String(),
+    "entity_method": pl.String(),
     "analyzed_at": pl.Datetime("us", "UTC"),
 }
 EMBEDDING_SCHEMA: dict[str, pl.DataType] = {

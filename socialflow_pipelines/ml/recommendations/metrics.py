@@ -9,6 +9,8 @@ held-out positive outranks an item the user never touched (ties count half), ave
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -85,32 +87,50 @@ def evaluate_ranking(
 ) -> dict[str, float]:
     """Mean precision/recall/NDCG/MAP@k and AUC of `user · item + bias` over users with held-out
     positives, train interactions excluded from the ranking (rows of `train`/`test` = user rows)."""
+    vectors = np.asarray(user_vectors, np.float32)
+    items = np.asarray(item_vectors, np.float32)
+    with_bias = np.hstack([items, np.asarray(item_bias, np.float32)[:, None]])
+
+    def ranked(users: np.ndarray, train_rows: sp.csr_matrix) -> np.ndarray:
+        return top_k(
+            vectors[users], items, k, item_bias=item_bias, exclude=train_rows, num_threads=num_threads
+        ).items
+
+    def scores(users: np.ndarray) -> np.ndarray:
+        return np.hstack([vectors[users], np.ones((len(users), 1), np.float32)]) @ with_bias.T
+
+    return evaluate_scorer(ranked, scores, train, test, k, batch_size=batch_size)
+
+
+def evaluate_scorer(
+    ranked: Callable[[np.ndarray, sp.csr_matrix], np.ndarray],
+    scores: Callable[[np.ndarray], np.ndarray],
+    train: sp.spmatrix,
+    test: sp.spmatrix,
+    k: int = 10,
+    *,
+    batch_size: int = 512,
+) -> dict[str, float]:
+    """`evaluate_ranking` for any scorer: `ranked(user rows, their train rows)` gives the top-k item
+    columns (train items excluded), `scores(user rows)` the full score rows the AUC needs."""
     train_csr = sp.csr_matrix(train, dtype=bool)
     test_csr = sp.csr_matrix(test, dtype=bool)
     test_csr = test_csr - test_csr.multiply(train_csr)
     test_csr.eliminate_zeros()
     users = np.flatnonzero(np.diff(test_csr.indptr) > 0)
-    user_vectors = np.asarray(user_vectors, np.float32)[users]
     train_rows, test_rows = train_csr[users], test_csr[users]
-    found = top_k(
-        user_vectors, item_vectors, k, item_bias=item_bias, exclude=train_rows, num_threads=num_threads
-    )
-    hits = hits_matrix(found.items, test_rows)
+    hits = hits_matrix(ranked(users, train_rows), test_rows)
     n_relevant = np.diff(test_rows.indptr)
-    items_with_bias = np.hstack(
-        [np.asarray(item_vectors, np.float32), np.asarray(item_bias, np.float32)[:, None]]
-    )
     auc = np.empty(len(users))
     for start in range(0, len(users), batch_size):
         stop = min(start + batch_size, len(users))
-        batch = np.hstack([user_vectors[start:stop], np.ones((stop - start, 1), np.float32)])
-        auc[start:stop] = auc_scores(batch @ items_with_bias.T, test_rows[start:stop], train_rows[start:stop])
+        auc[start:stop] = auc_scores(scores(users[start:stop]), test_rows[start:stop], train_rows[start:stop])
     return {
         f"precision_at_{k}": float(precision_at_k(hits).mean()),
         f"recall_at_{k}": float(recall_at_k(hits, n_relevant).mean()),
         f"ndcg_at_{k}": float(ndcg_at_k(hits, n_relevant).mean()),
         f"map_at_{k}": float(average_precision_at_k(hits, n_relevant).mean()),
-        "auc": float(np.nanmean(auc)),
+        "auc": float(np.nanmean(auc)) if len(users) else float("nan"),
         "n_users_evaluated": len(users),
     }
 

@@ -13,6 +13,7 @@ calls from Python threads were measured slower here: OpenBLAS serialises them.)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -50,22 +51,61 @@ def top_k(
     items = np.asarray(item_vectors, dtype=np.float32)
     bias = np.zeros(len(items), np.float32) if item_bias is None else np.asarray(item_bias, np.float32)
     columns = np.arange(len(items)) if eligible_items is None else np.flatnonzero(eligible_items)
-    k_eff = min(k, len(columns))
-    result_items = np.full((len(users), k), -1, dtype=np.int64)
-    result_scores = np.full((len(users), k), -np.inf, dtype=np.float32)
-    if k_eff == 0 or len(users) == 0:
-        return TopK(result_items, result_scores)
-    group = _group_size(len(columns), k_eff)
-    width = math.ceil(len(columns) / group) * group
+    width = padded_width(len(columns), k)
     # Bias as one more factor: [u, 1] · [v, b]; transposed once, padded to whole groups, so each batch
     # is one GEMM written into a reused buffer (fresh 100 MB blocks per batch cost page faults).
     catalog = np.zeros((items.shape[1] + 1, width), np.float32)
     catalog[:-1, : len(columns)] = items[columns].T
     catalog[-1, : len(columns)] = bias[columns]
     users = np.hstack([users, np.ones((len(users), 1), np.float32)])
-    remap = _column_remap(columns, len(items)) if eligible_items is not None else None
+    return scored_top_k(
+        lambda start, stop, out: np.matmul(users[start:stop], catalog, out=out),
+        len(users),
+        len(items),
+        k,
+        exclude=exclude,
+        eligible_items=eligible_items,
+        batch_size=batch_size,
+        num_threads=num_threads,
+    )
+
+
+def padded_width(n_columns: int, k: int) -> int:
+    """Columns of the score buffers `scored_top_k` hands out: `n_columns` rounded up to whole groups."""
+    k_eff = min(k, n_columns)
+    if k_eff == 0:
+        return n_columns
+    group = _group_size(n_columns, k_eff)
+    return math.ceil(n_columns / group) * group
+
+
+def scored_top_k(
+    score_batch: Callable[[int, int, np.ndarray], object],
+    n_users: int,
+    n_items: int,
+    k: int,
+    *,
+    exclude: sp.spmatrix | None = None,
+    eligible_items: np.ndarray | None = None,
+    batch_size: int = 512,
+    num_threads: int = 2,
+) -> TopK:
+    """Best `k` items per user of scores that `score_batch(start, stop, out)` writes for users
+    `start:stop` into `out` ([stop - start, padded_width(n_eligible, k)], float32): column c of `out`
+    is the c-th eligible item; columns past the eligible ones are ignored. Any scorer (factor
+    products, item-item models, blends) gets the same grouped selection, exclusions and threads.
+    """
+    columns = np.arange(n_items) if eligible_items is None else np.flatnonzero(eligible_items)
+    k_eff = min(k, len(columns))
+    result_items = np.full((n_users, k), -1, dtype=np.int64)
+    result_scores = np.full((n_users, k), -np.inf, dtype=np.float32)
+    if k_eff == 0 or n_users == 0:
+        return TopK(result_items, result_scores)
+    group = _group_size(len(columns), k_eff)
+    width = padded_width(len(columns), k)
+    remap = _column_remap(columns, n_items) if eligible_items is not None else None
     excluded = None if exclude is None else sp.csr_matrix(exclude)
-    buffers = [np.empty((min(batch_size, len(users)), width), np.float32) for _ in range(2)]
+    buffers = [np.empty((min(batch_size, n_users), width), np.float32) for _ in range(2)]
 
     def select_rows(scores: np.ndarray, start: int) -> None:
         best, best_scores = _select(scores, k_eff, group)
@@ -77,9 +117,11 @@ def top_k(
     # on the pool, split by rows, while the next batch's product is computed into the other buffer.
     with ThreadPoolExecutor(max(1, num_threads)) as pool:
         in_flight: list = []
-        for batch, start in enumerate(range(0, len(users), batch_size)):
-            stop = min(start + batch_size, len(users))
-            scores = np.matmul(users[start:stop], catalog, out=buffers[batch % 2][: stop - start])
+        for batch, start in enumerate(range(0, n_users, batch_size)):
+            stop = min(start + batch_size, n_users)
+            # This buffer's previous batch (two back) was selected before the last batch was submitted.
+            scores = buffers[batch % 2][: stop - start]
+            score_batch(start, stop, scores)
             scores[:, len(columns) :] = -np.inf
             if excluded is not None:
                 _mask_excluded(scores, excluded[start:stop], remap)

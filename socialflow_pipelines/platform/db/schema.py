@@ -221,10 +221,12 @@ content_features = Table(
     Column("language", String(8), nullable=False),
     Column("sentiment", String(16)),
     Column("sentiment_score", Float),
+    Column("sentiment_method", String(96)),  # vader, or sentiment_model:<version>; null: none ran
     Column("tags", Json, nullable=False),
     Column("categories", Json, nullable=False),
     Column("topics", Json, nullable=False),
     Column("entities", Json, nullable=False),
+    Column("entity_method", String(96)),  # spacy:en_core_web_sm, or entity_model:<version>
     Column("analyzed_at", Timestamp, nullable=False),
     PrimaryKeyConstraint("content_type", "content_id"),
     schema=ML_SCHEMA,

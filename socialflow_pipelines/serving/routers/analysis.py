@@ -118,6 +118,9 @@ class AnalysisResponse(BaseModel):
     category_scores: list[CategoryOut]
     topic_details: list[TopicOut]
     embedding_model: str | None
+    entity_model: str | None = Field(
+        default=None, description="The model that found the entities (null on rows stored before it was)."
+    )
     analyzed_at: datetime | None
     source: Literal["store", "cache", "model"]
     video: str | None = Field(
@@ -143,6 +146,7 @@ class AnalysisResponse(BaseModel):
             category_scores=payload["categories"],
             topic_details=payload["topics"],
             embedding_model=payload["embedding_model"],
+            entity_model=payload.get("entity_model"),
             analyzed_at=payload["analyzed_at"],
             source=source,
             video=video,

@@ -45,7 +45,12 @@ def stored(features: ContentFeatures, embedding_model: str | None) -> dict:
 def test_a_stored_row_gives_the_live_payload_less_the_confidence() -> None:
     english = analysis("en", Sentiment("positive", 0.64, "vader"))
     live = ContentFeatures.build(
-        ITEM, english, topic_model_version="v1", embedding_model="mini", analyzed_at=ANALYSED
+        ITEM,
+        english,
+        topic_model_version="v1",
+        embedding_model="mini",
+        entity_method="spacy:en_core_web_sm",
+        analyzed_at=ANALYSED,
     )
     row = live.row()
     assert (row["created_date"], row["sentiment"], row["sentiment_score"]) == (
@@ -68,7 +73,12 @@ def test_a_language_vader_cannot_read_keeps_its_reason_in_the_store() -> None:
         "es", Sentiment(None, None, None, "no sentiment model for language 'es' (VADER reads English only)")
     )
     live = ContentFeatures.build(
-        ITEM, spanish, topic_model_version=None, embedding_model="mini", analyzed_at=ANALYSED
+        ITEM,
+        spanish,
+        topic_model_version=None,
+        embedding_model="mini",
+        entity_method="spacy:en_core_web_sm",
+        analyzed_at=ANALYSED,
     )
     back = ContentFeatures.from_row(stored(live, None))
     assert back.sentiment == live.sentiment
@@ -78,7 +88,7 @@ def test_a_language_vader_cannot_read_keeps_its_reason_in_the_store() -> None:
 def test_raw_text_has_no_key_date_or_time() -> None:
     raw = ContentFeatures.build(
         None, analysis("en", Sentiment("neutral", 0.0, "vader")), topic_model_version=None,
-        embedding_model="mini", analyzed_at=None,
+        embedding_model="mini", entity_method=None, analyzed_at=None,
     )  # fmt: skip
     payload = raw.payload()
     assert (payload["content_type"], payload["content_id"], payload["analyzed_at"]) == (None, None, None)
