@@ -85,8 +85,6 @@ def evaluate_entities(
     boundaries of the same tokens as a gold entity of the same type."""
     from socialflow_pipelines.ml.content.entities import EntityRecognizer
 
-    if isinstance(train, str | Path):
-        train = (train,)
     sentences = read_conll(test)
     baseline = EntityRecognizer()
     facts: dict[str, Any] = {}
