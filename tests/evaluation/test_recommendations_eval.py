@@ -93,7 +93,14 @@ def test_end_to_end_on_planted_split(tmp_path: Path):
     assert result["lightfm_precision_at_10"] > result["popularity_precision_at_10"]
     assert result["n_train"] + result["n_test"] == len(users)
     assert result["ease_precision_at_10"] > result["popularity_precision_at_10"]
-    assert steps[-1] == 5
+    # What recommendation_model would serve: the best of the three (LightFM here is the hybrid).
+    served = {
+        "lightfm": result["hybrid_precision_at_10"],
+        "ease": result["ease_precision_at_10"],
+        "blend": result["blend_precision_at_10"],
+    }
+    assert served[result["collaborative_choice"]] == max(served.values())
+    assert steps[-1] == 4
     with pytest.raises(DataFileError, match="rated 5"):
         EVAL_TASKS["recommendations"](test=test, train=(train,), min_rating=5)
 

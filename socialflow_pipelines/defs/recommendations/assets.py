@@ -5,8 +5,9 @@ active user and content type (video, post, accounts to follow) into the results 
   by age (settings `REC_WEIGHT_*`, `REC_HALF_LIFE_DAYS`). Users and items keep their rows and columns
   across runs: the matrix and its indexes are published in the model store and the next run extends them.
 - `recommendation_model` (daily): WARP LightFM over identity + content features (categories, topics,
-  tags) and the user's language; held-out precision@k, recall@k, AUC (and a popularity baseline) are
-  stored with the version; the `not_worse_than_published` check gates publication.
+  tags) and the user's language, EASE over the most engaged items, and their blend; the best on
+  held-out precision@k is served. Every model's held-out precision@k, recall@k, AUC (and a popularity
+  baseline) are stored with the version; the `not_worse_than_published` check gates publication.
 - `recommendations` (hourly): collaborative + content-based + trending blended (`REC_BLEND_*`,
   40/40/20 by default) after rank normalisation; own, consumed and rejected items excluded; at most
   `REC_MAX_PER_CREATOR` items of one creator in any ten. Accounts to follow from the follow graph,
@@ -16,6 +17,7 @@ The work is `domains.recommendations.service`; each asset asks it once and repor
 """
 
 from itertools import islice
+from typing import Literal
 
 import dagster as dg
 import polars as pl
@@ -40,6 +42,7 @@ from socialflow_pipelines.defs.resources import (
 )
 from socialflow_pipelines.domains.recommendations import service
 from socialflow_pipelines.domains.recommendations.records import ROW_SCHEMA, RecommendationList
+from socialflow_pipelines.ml.recommendations import DEFAULT_MAX_ITEMS
 from socialflow_pipelines.platform.time import utc_now
 
 GROUP = "recommendations"
@@ -73,7 +76,8 @@ def interaction_matrix(
 
 
 class RecommendationModelConfig(dg.Config):
-    """LightFM's hyperparameters and how the candidate is judged before it replaces the published one."""
+    """LightFM's hyperparameters, EASE's vocabulary, which collaborative model to serve, and how the
+    candidate is judged before it replaces the published one."""
 
     no_components: int = Field(default=64, ge=2, le=512)
     epochs: int = Field(default=30, ge=1, le=500)
@@ -86,6 +90,15 @@ class RecommendationModelConfig(dg.Config):
     tolerance: float = Field(default=0.02, ge=0, le=1, description="precision@k the candidate may lose.")
     num_threads: int = Field(default=2, ge=1, description="1 makes training reproducible.")
     seed: int = 42
+    collaborative: Literal["auto", "lightfm", "ease", "blend"] = Field(
+        default="auto", description="auto: the best of LightFM, EASE and their blend on the held-out split."
+    )
+    ease_max_items: int = Field(
+        default=DEFAULT_MAX_ITEMS,
+        ge=10,
+        le=20_000,
+        description="EASE's dense vocabulary: its cost grows as N^3.",
+    )
 
 
 @dg.asset(
@@ -99,9 +112,10 @@ def recommendation_model(
     config: RecommendationModelConfig, database: DatabaseResource, model_store: ModelStoreResource
 ) -> dg.MaterializeResult:
     """WARP LightFM with item features (categories, topics, tags) and user features (language), so new
-    items and users are placed by their features. Metrics come from a model trained on a random 80%
-    of the interactions and scored on the rest (train items excluded from the ranking), next to a
-    popularity ranking; the published model is then refitted on everything."""
+    items and users are placed by their features, and EASE over the most engaged items. LightFM,
+    EASE and their blend are trained on a random 80% of the interactions and scored on the rest
+    (train items excluded from the ranking), next to a popularity ranking; the best is refitted on
+    everything and published."""
     params = service.TrainingParams(**config.model_dump())
     outcome = service.train_model(database.database, model_store.store, params)
     if isinstance(outcome, service.NotTrained):
@@ -110,10 +124,12 @@ def recommendation_model(
     return published_model_result(
         outcome,
         {
+            "collaborative_choice": metrics["collaborative_choice"],
             gate: metrics[gate],
             f"recall_at_{params.k}": metrics[f"recall_at_{params.k}"],
             "auc": metrics["auc"],
             f"popularity_{gate}": metrics[f"popularity_{gate}"],
+            "held_out_by_model": markdown_table(held_out_table(metrics, params.k)),
             "held_out": dg.MetadataValue.json(metrics),
         },
     )
@@ -181,6 +197,18 @@ def recommendations(
             "preview": markdown_table(_preview(run.lists_by_type), limit=30),
         },
         check_results=recommendation_checks(run.lists_by_type, run.excluded_hits),
+    )
+
+
+def held_out_table(metrics: dict, k: int) -> pl.DataFrame:
+    """One row per model measured on the held-out split: precision and recall at k, AUC."""
+    columns = (f"precision_at_{k}", f"recall_at_{k}", "auc")
+    return pl.DataFrame(
+        [
+            {"model": name, **{column: metrics[f"{name}_{column}"] for column in columns}}
+            for name in ("lightfm", "ease", "blend", "popularity")
+            if f"{name}_{columns[0]}" in metrics
+        ]
     )
 
 

@@ -1,8 +1,9 @@
 """The hourly scoring: what the strategies need, read once per run, and each content type's lists.
 
-Videos and posts blend collaborative (the published model), content (embedding profiles) and
-trending, without the user's own, consumed or rejected items; accounts to follow blend the follow
-graph, interest similarity and popularity. The weights come from the settings (`REC_*`).
+Videos and posts blend collaborative (the published model: LightFM, EASE or both), content
+(embedding profiles) and trending, without the user's own, consumed or rejected items; accounts to
+follow blend the follow graph, interest similarity and popularity. The weights come from the
+settings (`REC_*`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from socialflow_pipelines.config import Settings
 from socialflow_pipelines.domains.recommendations import store
 from socialflow_pipelines.domains.recommendations.records import RecommendationList, RecommendedItem
 from socialflow_pipelines.ml.recommendations import (
-    HybridRecommender,
+    CollaborativeModel,
     IdIndex,
     Recommendations,
     blend,
@@ -78,7 +79,7 @@ class HourlyScorer:
         db: Database,
         settings: Settings,
         users: list[str],
-        model: tuple[HybridRecommender, str] | None,
+        model: tuple[CollaborativeModel, str] | None,
         *,
         now: datetime,
         embedding_dim: int,
@@ -120,9 +121,13 @@ class HourlyScorer:
         exclude = (consumed + own_items(self.users, creators)).tocsr()
         collaborative = None
         if self.model is not None and len(keys):
-            user_vectors, _ = self.model.user_representations(self.users, self.user_features)
-            item_vectors, item_bias = self.model.item_representations(keys, store.read_item_features(self.db))
-            collaborative = (user_vectors, item_vectors, item_bias)
+            lightfm = self.model.lightfm
+            user_vectors, _ = lightfm.user_representations(self.users, self.user_features)
+            item_vectors, item_bias = lightfm.item_representations(keys, store.read_item_features(self.db))
+            # EASE scores each user's current engagement (`weights`), so users new since the fit count.
+            collaborative = self.model.collaborative(
+                (user_vectors, item_vectors, item_bias), item_ids=keys, history=weights, history_items=keys
+            )
         content = None
         embeddings = store.read_embeddings(self.db, content_type, ids.tolist())
         if embeddings is not None:
@@ -160,7 +165,7 @@ class HourlyScorer:
         )
         vectors = None
         if self.model is not None:
-            vectors, _ = self.model.user_representations(everyone.ids, self.user_features)
+            vectors, _ = self.model.lightfm.user_representations(everyone.ids, self.user_features)
         rows = everyone.positions(self.users)
         found: list[Recommendations] = []
         for start in range(0, len(rows), FOLLOW_BATCH):

@@ -1,6 +1,6 @@
-"""What the recommendation assets and the API ask for: the interaction matrix, the LightFM model
-(published when not worse than the published one), the hourly lists of every active user, and one
-user's list on request (cached, stored, or cold start).
+"""What the recommendation assets and the API ask for: the interaction matrix, the collaborative
+model (LightFM, EASE or their blend, published when not worse than the published one), the
+hourly lists of every active user, and one user's list on request (cached, stored, or cold start).
 
 The interaction matrix and the model live in the model store under `INTERACTIONS_NAME` and
 `MODEL_NAME`; everything here reads them through `ModelStore.load_published`.
@@ -33,10 +33,16 @@ from socialflow_pipelines.domains.recommendations.scoring import (
     recommendation_lists,
 )
 from socialflow_pipelines.ml.recommendations import (
+    DEFAULT_MAX_ITEMS,
+    Choice,
+    CollaborativeModel,
+    EaseRecommender,
     HybridRecommender,
     Interactions,
+    as_collaborative_model,
     build_interactions,
-    evaluate_ranking,
+    choose,
+    evaluate_choices,
     popularity_ranking,
     recommend_items,
 )
@@ -110,7 +116,9 @@ def build_interaction_matrix(
 
 @dataclass(frozen=True)
 class TrainingParams:
-    """LightFM's hyperparameters, the held-out split and the gate's cut-off and tolerance."""
+    """LightFM's hyperparameters, EASE's vocabulary limit, which collaborative model to serve
+    (`auto`: the best of LightFM, EASE and their blend on the held-out split), the held-out split
+    and the gate's cut-off and tolerance."""
 
     no_components: int
     epochs: int
@@ -123,6 +131,8 @@ class TrainingParams:
     tolerance: float
     num_threads: int
     seed: int
+    collaborative: Choice | Literal["auto"] = "auto"
+    ease_max_items: int = DEFAULT_MAX_ITEMS
 
     @property
     def gate_metric(self) -> str:
@@ -138,11 +148,12 @@ class NotTrained:
 
 
 def train_model(db: Database, models: ModelStore, params: TrainingParams) -> Publication | NotTrained:
-    """WARP LightFM with item features (categories, topics, tags) and user features (language), so
-    new items and users are placed by their features. Metrics come from a model trained on a random
-    share of the interactions and scored on the rest, next to a popularity ranking; the candidate
-    is then refitted on everything and published unless its held-out precision@k is worse than
-    the published model's by more than the tolerance."""
+    """LightFM with item features (categories, topics, tags) and user features (language), so new
+    items and users are placed by their features, and EASE over the most engaged items. Each of
+    LightFM, EASE and their blend is fitted on a random share of the interactions and scored on the
+    rest, next to a popularity ranking; the best on precision@k is chosen (or the configured one),
+    refitted on everything and published unless its held-out precision@k is worse than the
+    published model's by more than the tolerance."""
     published = models.load_published(INTERACTIONS_NAME)
     have = 0 if published is None else published[0].matrix.nnz
     if published is None or have < MIN_INTERACTIONS:
@@ -153,15 +164,25 @@ def train_model(db: Database, models: ModelStore, params: TrainingParams) -> Pub
     item_features = store.read_item_features(db)
     user_features = store.read_user_features(db)
     started = time.perf_counter()
-    metrics = held_out_metrics(interactions, item_features, user_features, params)
-    model = fit_model(params, interactions.matrix, interactions, item_features, user_features)
+    metrics, ease_scale = held_out_metrics(interactions, item_features, user_features, params)
+    choice: Choice = metrics["collaborative_choice"]
+    ease = None
+    if choice != "lightfm":
+        # The scale chosen on the split: one inverse on everything instead of the grid again.
+        ease = fit_ease(params, lambda_scales=(ease_scale,)).fit(interactions.matrix, interactions.items)
+    model = CollaborativeModel(
+        lightfm=fit_model(params, interactions.matrix, interactions, item_features, user_features),
+        ease=ease,
+        choice=choice,
+    )
     metrics |= {
         "users": len(interactions.users),
         "items": len(interactions.items),
         "interactions": int(interactions.matrix.nnz),
         "items_with_features": sum(1 for key in interactions.items.ids if item_features.get(key)),
-        "item_features": len(model.item_vocabulary),
-        "user_features": len(model.user_vocabulary),
+        "item_features": len(model.lightfm.item_vocabulary),
+        "user_features": len(model.lightfm.user_vocabulary),
+        "ease_items": 0 if ease is None else len(ease.items),
         "training_s": round(time.perf_counter() - started, 2),
     }
     return models.publish_candidate(
@@ -181,7 +202,7 @@ def fit_model(
     item_features: dict[str, dict[str, float]],
     user_features: dict[str, list[str]],
 ) -> HybridRecommender:
-    """One configured fit, for the held-out measurement and for the published model alike."""
+    """One configured LightFM fit, for the held-out measurement and for the published model alike."""
     return HybridRecommender(
         no_components=params.no_components,
         learning_rate=params.learning_rate,
@@ -200,29 +221,57 @@ def fit_model(
     )
 
 
+def fit_ease(params: TrainingParams, **overrides: Any) -> EaseRecommender:
+    """An unfitted EASE configured as `params` say (its λ picked on its own validation share)."""
+    return EaseRecommender(max_items=params.ease_max_items, k=params.k, seed=params.seed, **overrides)
+
+
 def held_out_metrics(
     interactions: Interactions,
     item_features: dict[str, dict[str, float]],
     user_features: dict[str, list[str]],
     params: TrainingParams,
-) -> dict[str, Any]:
-    """precision/recall/NDCG/MAP@k and AUC of the hybrid and of popularity on one random split."""
+) -> tuple[dict[str, Any], float]:
+    """(metrics, EASE's λ scale) on one random split: precision/recall/NDCG/MAP@k and AUC of LightFM,
+    EASE, their blend and popularity, each under its prefix; the chosen one's also unprefixed (what
+    the gate compares) with `collaborative_choice`."""
     train, test = random_train_test_split(
         interactions.matrix.tocoo(),
         test_percentage=params.holdout,
         random_state=np.random.RandomState(params.seed),
     )
     train, test = train.tocsr(), test.tocsr()
-    model = fit_model(params, train, interactions, item_features, user_features)
-    users, _ = model.user_representations()
-    items, bias = model.item_representations()
-    hybrid = evaluate_ranking(users, items, bias, train, test, params.k, num_threads=params.num_threads)
+    lightfm = fit_model(params, train, interactions, item_features, user_features)
+    users, _ = lightfm.user_representations()
+    items, bias = lightfm.item_representations()
+    ease = fit_ease(params).fit(train, interactions.items)
+    by_choice = evaluate_choices(
+        lightfm,
+        ease,
+        (users, items, bias),
+        interactions.items.ids,
+        train,
+        test,
+        params.k,
+        num_threads=params.num_threads,
+    )
+    gate = params.gate_metric
+    choice = choose({c: found[gate] for c, found in by_choice.items()})
+    if params.collaborative != "auto":
+        choice = params.collaborative
     baseline = popularity_ranking(train, test, params.k, num_threads=params.num_threads)
-    return {
-        **{name: round(float(value), 5) for name, value in hybrid.items()},
-        **{f"popularity_{name}": round(float(value), 5) for name, value in baseline.items()},
+    metrics = {
+        **{name: round(float(value), 5) for name, value in by_choice[choice].items()},
+        **{
+            f"{prefix}_{name}": round(float(value), 5)
+            for prefix, found in (*by_choice.items(), ("popularity", baseline))
+            for name, value in found.items()
+        },
+        "collaborative_choice": choice,
+        "ease_l2": round(ease.l2, 3),
         "split": f"random {1 - params.holdout:.0%}/{params.holdout:.0%} of interactions, seed {params.seed}",
     }
+    return metrics, ease.scale
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,7 +320,7 @@ def recommend_for_active_users(
     rows replace its previous ones in one transaction."""
     users = store.active_users(db, now - timedelta(days=settings.rec_active_days))
     published = models.load_published(MODEL_NAME)
-    model = (published[0], published[1].version) if published else None
+    model = (as_collaborative_model(published[0]), published[1].version) if published else None
     scorer = HourlyScorer(
         db, settings, users, model, now=now, embedding_dim=embedding_dim, num_threads=num_threads
     )

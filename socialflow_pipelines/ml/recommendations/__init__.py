@@ -17,7 +17,9 @@ from socialflow_pipelines.ml.recommendations.collaborative import (
     Factors,
     ItemItem,
     as_collaborative_model,
+    choose,
     collaborative_top_k,
+    evaluate_choices,
     evaluate_collaborative,
 )
 from socialflow_pipelines.ml.recommendations.ease import DEFAULT_MAX_ITEMS, EaseRecommender
@@ -62,10 +64,12 @@ __all__ = [
     "as_collaborative_model",
     "blend",
     "build_interactions",
+    "choose",
     "collaborative_candidates",
     "collaborative_top_k",
     "content_candidates",
     "content_profiles",
+    "evaluate_choices",
     "evaluate_collaborative",
     "evaluate_ranking",
     "follow_candidates",

@@ -14,7 +14,7 @@ engagement on vocabulary items gets LightFM's list as it is.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -248,6 +248,33 @@ def as_collaborative_model(artifact: CollaborativeModel | HybridRecommender) -> 
     if isinstance(artifact, HybridRecommender):
         return CollaborativeModel(lightfm=artifact)
     raise TypeError(f"not a recommendation model: {type(artifact).__name__}")
+
+
+def choose(precision: Mapping[Choice, float]) -> Choice:
+    """The choice with the best held-out precision; on a tie the simpler one (`CHOICES` order)."""
+    return max((c for c in CHOICES if c in precision), key=lambda c: (precision[c], -CHOICES.index(c)))
+
+
+def evaluate_choices(
+    lightfm: HybridRecommender,
+    ease: EaseRecommender,
+    factors: Factors,
+    item_ids: Sequence[Hashable],
+    train: sp.spmatrix,
+    test: sp.spmatrix,
+    k: int = 10,
+    *,
+    num_threads: int = 2,
+) -> dict[Choice, dict[str, float]]:
+    """Held-out metrics of each choice on one split, scored as served: `lightfm` and `ease` fitted
+    on `train` (columns named by `item_ids`), `factors` LightFM's vectors for those columns."""
+    found: dict[Choice, dict[str, float]] = {}
+    for choice in CHOICES:
+        collaborative = CollaborativeModel(lightfm=lightfm, ease=ease, choice=choice).collaborative(
+            factors, item_ids=item_ids, history=train, history_items=item_ids
+        )
+        found[choice] = evaluate_collaborative(collaborative, train, test, k, num_threads=num_threads)
+    return found
 
 
 def evaluate_collaborative(

@@ -55,6 +55,7 @@ class EaseRecommender:
         }
         self.items = IdIndex()
         self.l2 = 0.0
+        self.scale = 0.0  # the chosen λ scale: a refit on more data can reuse it (one inverse, no grid)
         self.validation: dict[str, float] = {}
         self._weights: np.ndarray | None = None
 
@@ -96,6 +97,7 @@ class EaseRecommender:
         else:
             best = scales[0]
         gram = _gram(known)
+        self.scale = best
         self.l2 = max(best * (float(np.mean(np.diag(gram))) if len(gram) else 1.0), 1.0)
         self._weights = _weights(gram, self.l2)
         return self

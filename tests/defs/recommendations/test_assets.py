@@ -48,6 +48,38 @@ def test_model_beats_popularity_and_is_published_with_its_metrics(sqlite_db: Dat
     assert ModelStore(tmp_path / "models").published_version(MODEL_NAME) == model["version"]
 
 
+def test_the_chosen_collaborative_model_is_the_one_the_hourly_job_serves(
+    sqlite_db: Database, tmp_path
+) -> None:
+    seed_world(sqlite_db, users=200, days=3)
+    registry = ModelStore(tmp_path / "models")
+    materialize(ASSETS[:1])
+    auto = metadata_of(materialize([ASSETS[1]]), "recommendation_model")
+    held_out = auto["held_out"]
+    # Every model is measured on the same split; the one served is the best on precision@10.
+    by_model = {name: held_out[f"{name}_precision_at_10"] for name in ("lightfm", "ease", "blend")}
+    assert by_model[auto["collaborative_choice"]] == max(by_model.values()) == auto["precision_at_10"]
+    assert registry.load_published(MODEL_NAME)[0].choice == auto["collaborative_choice"]
+
+    lists = {}
+    for choice in ("lightfm", "ease"):
+        # A later version is published whatever its precision: the gate's tolerance lets any pass.
+        forced = materialize([ASSETS[1]], model_config={"collaborative": choice, "tolerance": 1.0})
+        assert metadata_of(forced, "recommendation_model")["collaborative_choice"] == choice
+        model = registry.load_published(MODEL_NAME)[0]
+        assert model.choice == choice and (model.ease is None) == (choice == "lightfm")
+        materialize([recommendations], env={"REC_BLEND_CONTENT": "0", "REC_BLEND_TRENDING": "0"})
+        lists[choice] = stored(sqlite_db, "post").filter(pl.col("rank") <= 10)
+    # Collaborative alone: the EASE lists are not LightFM's.
+    first = {
+        choice: dict(found.group_by("user_id").agg(pl.col("item_id").sort()).iter_rows())
+        for choice, found in lists.items()
+    }
+    shared = set(first["lightfm"]) & set(first["ease"])
+    assert len(shared) > 100
+    assert sum(first["lightfm"][user] != first["ease"][user] for user in shared) > 0.5 * len(shared)
+
+
 def test_indexes_are_stable_across_runs(sqlite_db: Database, tmp_path) -> None:
     world = seed_world(sqlite_db, users=100, days=2)
     registry = ModelStore(tmp_path / "models")

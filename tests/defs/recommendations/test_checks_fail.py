@@ -109,7 +109,14 @@ def test_recommendation_model_gate_refuses_a_worse_candidate(sqlite_db: Database
     assert published is not None
 
     # One epoch at a tiny learning rate barely moves the random start: held-out precision falls.
-    worse_config = {"num_threads": 1, "epochs": 1, "learning_rate": 0.0001, "no_components": 2}
+    # LightFM served (not the best of LightFM and EASE), so the worse LightFM is the candidate.
+    worse_config = {
+        "num_threads": 1,
+        "epochs": 1,
+        "learning_rate": 0.0001,
+        "no_components": 2,
+        "collaborative": "lightfm",
+    }
     worse = dg.materialize(
         [recommendation_model],
         resources=defs.resources,

@@ -84,18 +84,23 @@ def add_trending(db: Database, content_type: str, ids: list[str]) -> None:
 def materialize(
     assets: tuple[dg.AssetsDefinition, ...] | list[dg.AssetsDefinition] = ASSETS,
     env: dict[str, str] | None = None,
+    model_config: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialize `assets` with the code location's resources, the settings overridden by `env`
-    (environment variable names: `{"REC_BLEND_CONTENT": "0"}`)."""
+    (environment variable names: `{"REC_BLEND_CONTENT": "0"}`) and `recommendation_model`'s config
+    by `model_config`."""
     resources = {**defs.resources, "settings": SettingsResource(overrides=env or {})}
-    result = dg.materialize(list(assets), resources=resources, run_config=_config(assets))
+    result = dg.materialize(list(assets), resources=resources, run_config=_config(assets, model_config or {}))
     assert result.success
     return result
 
 
-def _config(assets) -> dict:
+def _config(assets, model_config: dict) -> dict:
     names = {key.to_user_string() for a in assets for key in a.keys}
-    return {"ops": {name: cfg for name, cfg in FAST["ops"].items() if name in names}}
+    ops = {name: {"config": dict(cfg["config"])} for name, cfg in FAST["ops"].items() if name in names}
+    if "recommendation_model" in ops:
+        ops["recommendation_model"]["config"].update(model_config)
+    return {"ops": ops}
 
 
 def stored(db: Database, content_type: str) -> pl.DataFrame:
