@@ -1,7 +1,8 @@
 """`socialflow bench moderation`: text items/s through every text label end to end, and video
 frames/s through the frame models.
 
-The text models are the production family (`TextClassifier`) trained on a small synthetic sample
+The text models are the production family (`text_model_params`: the toxicity model blends in
+alt-profanity-check, whose scoring is part of the cost) trained on a small synthetic sample
 (socialflow_demo's `labeled_posts`), so the bench needs no data set and no published model; speed
 depends on the texts' length and the feature extraction, not on what the weights learned. The
 posts scored (`moderation_posts`) are short and social-looking (mentions, links, hashtags, emoji),
@@ -25,6 +26,7 @@ from socialflow_pipelines.ml.moderation import (
     ScorerUnavailable,
     TrainedTextScorer,
     VideoItem,
+    text_model_params,
 )
 from socialflow_pipelines.ml.text_classifier import TextClassifier
 
@@ -43,7 +45,7 @@ def run_benchmark(
     scorers = {}
     for label in MODERATION_LABEL_POOLS:
         texts, labels = labeled_posts(label, 800, seed)
-        model = TextClassifier().fit(texts, labels)
+        model = TextClassifier(text_model_params(label, seed=seed)).fit(texts, labels)
         scorers[label] = TrainedTextScorer(model, name=f"{label}_model", version="bench")
     posts = moderation_posts(n_items, seed=seed + 1)
 

@@ -10,6 +10,9 @@ The file is a CSV with a header holding `text` and `label` (other columns ignore
 Without a training file the model judged is the one the pipeline would use now: the published
 `{task}_model` in the model store (for toxicity, alt-profanity-check's shipped model when none
 is published). With one, the same `TextClassifier` family is trained on it first.
+
+Toxicity results also carry `baseline_profanity_check_roc_auc` / `_pr_auc`: alt-profanity-check
+alone on the same test file in the same run, the off-the-shelf tool a trained model must beat.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ from socialflow_pipelines.config import Settings
 from socialflow_pipelines.domains.moderation.runtime import current_text_scorer, model_name
 from socialflow_pipelines.evaluation.datafiles import LabeledTexts, read_labeled_csvs
 from socialflow_pipelines.ml.metrics import binary_metrics
-from socialflow_pipelines.ml.moderation import Scorer, TrainedTextScorer, text_model_params
+from socialflow_pipelines.ml.moderation import (
+    ProfanityCheckScorer,
+    Scorer,
+    ScorerUnavailable,
+    TrainedTextScorer,
+    text_model_params,
+)
 from socialflow_pipelines.ml.text_classifier import TextClassifier, train_with_holdout
 from socialflow_pipelines.ml.text_normalise import normalise_text
 from socialflow_pipelines.platform.model_store import ModelStore
@@ -112,13 +121,10 @@ def evaluate(
         settings = Settings()  # the command's environment: local model paths, the model directory
         scorer = current_text_scorer(task, settings, ModelStore(model_dir or settings.model_dir))
     started = time.perf_counter()
-    probabilities = np.empty(len(rows.texts), dtype=np.float64)
-    for start in range(0, len(rows.texts), _SCORE_CHUNK):
-        chunk = rows.texts[start : start + _SCORE_CHUNK]
-        probabilities[start : start + len(chunk)] = scorer.score(chunk)
-        if progress is not None:
-            progress(start + len(chunk), len(rows.texts))
+    probabilities = _scores(scorer, rows.texts, progress)
     elapsed = time.perf_counter() - started
+    if task == "toxicity":
+        extra.update(_profanity_check_baseline(rows.labels, rows.texts, scorer, probabilities))
     return {
         "task": task,
         **binary_metrics(rows.labels, probabilities, threshold=THRESHOLD),
@@ -128,6 +134,34 @@ def evaluate(
         "model": scorer.name,
         "version": scorer.version,
         **extra,
+    }
+
+
+def _scores(
+    scorer: Scorer, texts: Sequence[str], progress: Callable[[int, int], None] | None = None
+) -> np.ndarray:
+    probabilities = np.empty(len(texts), dtype=np.float64)
+    for start in range(0, len(texts), _SCORE_CHUNK):
+        chunk = texts[start : start + _SCORE_CHUNK]
+        probabilities[start : start + len(chunk)] = scorer.score(chunk)
+        if progress is not None:
+            progress(start + len(chunk), len(texts))
+    return probabilities
+
+
+def _profanity_check_baseline(
+    labels: Sequence[int], texts: Sequence[str], scorer: Scorer, probabilities: np.ndarray
+) -> dict[str, Any]:
+    """alt-profanity-check's ranking metrics on the same texts (None when not installed)."""
+    if not isinstance(scorer, ProfanityCheckScorer):
+        try:
+            probabilities = _scores(ProfanityCheckScorer(), texts)
+        except ScorerUnavailable:
+            return {"baseline_profanity_check_roc_auc": None, "baseline_profanity_check_pr_auc": None}
+    metrics = binary_metrics(labels, probabilities, threshold=THRESHOLD)
+    return {
+        "baseline_profanity_check_roc_auc": metrics["roc_auc"],
+        "baseline_profanity_check_pr_auc": metrics["pr_auc"],
     }
 
 

@@ -145,6 +145,30 @@ def test_toxicity_falls_back_to_alt_profanity_check(tmp_path: Path) -> None:
     result = EVAL_TASKS["toxicity"](write_csv(tmp_path / "tox.csv", rows), model_dir=tmp_path / "models")
     assert result["model"] == "alt-profanity-check"
     assert result["accuracy"] == 1.0 and result["roc_auc"] == 1.0
+    assert result["baseline_profanity_check_roc_auc"] == result["roc_auc"]
+    assert result["baseline_profanity_check_pr_auc"] == result["pr_auc"]
+
+
+def test_a_toxicity_model_trained_on_the_fly_is_reported_beside_alt_profanity_check(tmp_path: Path) -> None:
+    rng = random.Random(5)
+    insults = ["you are a fucking idiot", "shut up you stupid bitch", "go to hell loser", "fuck off moron"]
+    chatter = ["lovely morning at the park", "thanks for the help", "see you at dinner", "great match today"]
+    rows = [
+        (rng.choice(insults), "offensive") if i % 2 else (rng.choice(chatter), "neither") for i in range(60)
+    ]
+    train = write_csv(tmp_path / "train.csv", rows)
+    test = write_csv(tmp_path / "test.csv", [(t, "toxic") for t in insults] + [(t, "not") for t in chatter])
+    result = EVAL_TASKS["toxicity"](test, (train,), model_dir=tmp_path / "models")
+    assert result["model"] == "toxicity_model" and result["roc_auc"] == 1.0
+    assert result["baseline_profanity_check_roc_auc"] == 1.0
+    assert 0 < result["baseline_profanity_check_pr_auc"] <= 1
+    json.dumps(result)
+
+
+def test_only_toxicity_reports_the_profanity_check_baseline(tmp_path: Path) -> None:
+    train = write_csv(tmp_path / "train.csv", sms_like(120, 1))
+    result = EVAL_TASKS["spam"](write_csv(tmp_path / "test.csv", sms_like(30, 2)), (train,))
+    assert "baseline_profanity_check_roc_auc" not in result
 
 
 def test_eval_tasks_cover_the_text_labels() -> None:

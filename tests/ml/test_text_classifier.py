@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import csv
 import json
+import pickle
 import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 
 from socialflow_pipelines.ml.metrics import binary_metrics
@@ -105,7 +107,9 @@ def test_refuses_what_it_cannot_learn_from() -> None:
 
 def test_normalisation_of_social_text() -> None:
     text = "RT @some_user: Sooooo GOOD &amp; cheap!!!!! https://t.co/xyz www.deal.com"
-    assert normalize_social_text(text) == "rt  @user : sooo good & cheap!!!  httpurl   httpurl "
+    assert normalize_social_text(text) == "   @user : sooo good & cheap!!!  httpurl   httpurl "
+    # "RT" is dropped only as a retweet marker, before a handle.
+    assert normalize_social_text("RT: @bob art @x rt this") == "   @user  art  @user  rt this"
 
 
 def test_metrics_refuse_bad_input_and_handle_one_class() -> None:
@@ -185,3 +189,64 @@ def test_adapting_to_the_population_estimates_its_base_rate_and_lowers_the_proba
     assert (after < before).all()  # a monotone shift: the ranking, hence PR-AUC, is unchanged
     assert np.array_equal(np.argsort(after, kind="stable"), np.argsort(before, kind="stable"))
     assert model.describe()["population_prior"] == pytest.approx(share)
+
+
+def slang_and_banter(n: int, seed: int = 0) -> tuple[list[str], list[int]]:
+    """A source whose abuse is slang the prior model never learnt and whose friendly banter
+    swears: in-source the prior is wrong, so a learnt stack over [SVM, prior] learns to ignore
+    it (the LR stack used before gave the prior a weight of -0.07 and ranked the out-of-source
+    probe below at ROC AUC 0.33)."""
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(n):
+        if i % 3 == 0:
+            texts.append(
+                f"{rng.choice(['ur', 'such a', 'total', 'what a'])} "
+                f"{rng.choice(['zorpy', 'blicky', 'snarfy', 'grummy'])} "
+                f"{rng.choice(['wub', 'flonk', 'quazz'])}"
+            )
+            labels.append(1)
+        else:
+            texts.append(
+                f"{rng.choice(['fucking great', 'damn fine', 'great', 'lovely', 'nice', 'fun'])} "
+                f"{rng.choice(['match', 'recipe', 'concert', 'trip', 'garden', 'album'])} "
+                f"{rng.choice(['today', 'this weekend', 'last night', 'again'])}"
+            )
+            labels.append(0)
+    return texts, labels
+
+
+def test_the_blend_keeps_the_prior_ranking_out_of_source_and_stays_calibrated_in_source() -> None:
+    texts, labels = slang_and_banter(300)
+    model = TextClassifier(TextClassifierParams(seed=0, prior="alt-profanity-check")).fit(texts, labels)
+    abuse = ["you are a fucking idiot", "shut up you stupid bitch", "go to hell you piece of shit"]
+    polite = ["thanks for the help with my homework", "the train was late again", "happy birthday sis"]
+    out_of_source = model.predict_proba(abuse + polite)
+    assert out_of_source[:3].min() > 0.9 > 0.1 > out_of_source[3:].max()
+    held_out, held_out_labels = slang_and_banter(300, seed=1)
+    probabilities = model.predict_proba(held_out)
+    assert ((probabilities >= 0) & (probabilities <= 1)).all()
+    assert abs(probabilities.mean() - np.mean(held_out_labels)) < 0.05
+    assert binary_metrics(held_out_labels, probabilities)["roc_auc"] > 0.9
+    assert model.describe()["blend"]["prior_weight"] == 0.5
+
+
+def test_prior_weight_must_shrink_toward_the_prior() -> None:
+    with pytest.raises(ValueError, match="prior_weight"):
+        TextClassifier(TextClassifierParams(prior="alt-profanity-check", prior_weight=0.2))
+
+
+def test_a_version_pickled_with_the_logistic_stack_still_scores() -> None:
+    texts, labels = insults_and_chatter(120)
+    model = TextClassifier(TextClassifierParams(seed=0, prior="alt-profanity-check")).fit(texts, labels)
+    legacy = TextClassifier.__new__(TextClassifier)  # as unpickled: no `_blend`, no `prior_weight`
+    legacy.__dict__.update({k: v for k, v in vars(model).items() if k != "_blend"})
+    legacy.params = TextClassifierParams.__new__(TextClassifierParams)
+    legacy.params.__dict__.update({k: v for k, v in vars(model.params).items() if k != "prior_weight"})
+    legacy._fusion = LogisticRegression().fit(
+        [[-1.0, -5.0], [1.0, 5.0], [-0.5, -2.0], [0.8, 3.0]], [0, 1, 0, 1]
+    )
+    restored = pickle.loads(pickle.dumps(legacy))
+    probabilities = restored.predict_proba(["you are a worthless idiot", "lovely garden today"])
+    assert probabilities[0] > 0.5 > probabilities[1]
+    assert "by logistic stacking" in restored.describe()["family"]
