@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import dagster as dg
 import sqlalchemy as sa
@@ -33,29 +33,39 @@ class ItemBatchPlan:
 
 @dataclass(frozen=True)
 class ItemBatchSensor:
-    """New items past the cursor, without a row in `done`, into runs of `asset` (ItemScopeConfig
-    ids). With `ready`, an item waits until that table has its row."""
+    """New items of `content_types` past the cursor, without a row in `done`, into runs of `asset`
+    (ItemScopeConfig ids; one daily partition per run when `partitioned`). With `ready`, an item
+    waits until that table has its row; with `max_age`, an item older than that is passed over
+    (its result comes from the asset's own schedule, if any)."""
 
     name: str
     asset: str
     run_key_prefix: str
     done: sa.Table
     ready: sa.Table | None = None
+    content_types: tuple[str, ...] = CONTENT_TYPES
+    partitioned: bool = True
+    max_age: timedelta | None = None
     batch: int = 500  # items per run: a run finishes in seconds, and a burst spreads over several
     max_runs: int = 20
 
-    def plan(self, db: Database, cursor: Mapping[str, tuple[datetime, str]], *, today: date) -> ItemBatchPlan:
+    def plan(
+        self, db: Database, cursor: Mapping[str, tuple[datetime, str]], *, now: datetime
+    ) -> ItemBatchPlan:
         new_cursor = dict(cursor)
         pending: dict[str, list[tuple[str, str]]] = {}
         skipped: list[str] = []
-        last_day = (today + timedelta(days=1)).isoformat()
-        for content_type in CONTENT_TYPES:
+        last_day = (now.date() + timedelta(days=1)).isoformat()
+        oldest = None if self.max_age is None else now - self.max_age
+        for content_type in self.content_types:
             after = cursor.get(content_type)
             for item in store.items_after(
                 db, content_type, after, self.batch * self.max_runs, done=self.done, ready=self.ready
             ):
                 day = item.created_at.date().isoformat()  # partitions are UTC days
-                if not item.done and not PARTITIONS_START <= day <= last_day:
+                if oldest is not None and item.created_at < oldest:
+                    pass  # too old for this sensor: the cursor moves past it
+                elif not item.done and self.partitioned and not PARTITIONS_START <= day <= last_day:
                     skipped.append(f"{content_type}:{item.content_id} ({day})")
                 elif not item.done and not item.ready:
                     break
@@ -72,11 +82,15 @@ class ItemBatchSensor:
         return ItemBatchPlan(requests, new_cursor, skipped)
 
     def _request(self, day: str, keys: list[tuple[str, str]]) -> dg.RunRequest:
-        return listed_items_request(self.asset, self.run_key_prefix, self.name, day, keys)
+        return listed_items_request(
+            self.asset, self.run_key_prefix, self.name, day, keys, partitioned=self.partitioned
+        )
 
-    def evaluate(self, context: dg.SensorEvaluationContext, db: Database, *, today: date) -> dg.SensorResult:
+    def evaluate(
+        self, context: dg.SensorEvaluationContext, db: Database, *, now: datetime
+    ) -> dg.SensorResult:
         """One tick: the plan from the stored cursor, logged, as the sensor's result."""
-        plan = self.plan(db, decode_cursor(context.cursor), today=today)
+        plan = self.plan(db, decode_cursor(context.cursor), now=now)
         if plan.skipped:
             context.log.warning(
                 f"{len(plan.skipped)} items outside the partition range, not processed: {plan.skipped[:10]}"
@@ -89,16 +103,23 @@ class ItemBatchSensor:
 
 
 def listed_items_request(
-    asset: str, run_key_prefix: str, trigger: str, day: str, keys: Sequence[tuple[str, str]]
+    asset: str,
+    run_key_prefix: str,
+    trigger: str,
+    day: str,
+    keys: Sequence[tuple[str, str]],
+    *,
+    partitioned: bool = True,
 ) -> dg.RunRequest:
     """A run of `asset` (its ItemScopeConfig) over the listed (content type, id) items created on
-    `day`, keyed by the day and a digest of the ids: the same items always give the same key."""
+    `day` (its partition, when `partitioned`), keyed by the day and a digest of the ids: the same
+    items always give the same key."""
     ids = {ct: sorted({i for t, i in keys if t == ct}) for ct in CONTENT_TYPES}
     digest = hashlib.sha256(json.dumps(ids, sort_keys=True).encode()).hexdigest()[:16]
     counts = "-".join(f"{ct}{len(v)}" for ct, v in ids.items() if v)
     return dg.RunRequest(
         run_key=f"{run_key_prefix}-{day}-{counts}-{digest}",
-        partition_key=day,
+        partition_key=day if partitioned else None,
         run_config={"ops": {asset: {"config": {SCOPE_FIELDS[ct]: v for ct, v in ids.items()}}}},
         tags={"socialflow/trigger": trigger, "socialflow/items": str(sum(len(v) for v in ids.values()))},
     )

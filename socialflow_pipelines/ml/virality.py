@@ -11,7 +11,9 @@ What we chose, and why:
   the item's age, on a log scale (engagement is heavy-tailed), the log velocity over the second
   half and its acceleration against the first, the rate per hour, when the first engagement came,
   how many observations there were, and the age itself; optionally the hour and weekday of
-  publishing and the creator's median past outcome (known only from earlier items).
+  publishing, the creator's median past outcome (known only from earlier items), the count of
+  each event type with the share velocity, and what the item is (text length, media, language,
+  sentiment, the highest moderation score), where the platform knows them.
 * **Gradient boosting (LightGBM), two heads.** A classifier for the top decile (the score is its
   probability, Platt-calibrated on out-of-fold predictions) and a regressor for the log count at
   the horizon. Each head's feature set (all, or the count features alone), leaves and minimum
@@ -38,7 +40,7 @@ import polars as pl
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 
 TOP_SHARE = 0.10  # viral: the top decile of the training outcomes
 SEED = 7
@@ -62,11 +64,23 @@ FEATURES = (
     "first_engagement_minutes",
     "first_observation_minutes",
 )
-OPTIONAL_FEATURES = ("publish_hour", "publish_weekday", "creator_median_log_outcome")
+EVENT_TYPES = ("view", "like", "comment", "share")
+# From events with their type (the platform's own; evaluation files carry totals only).
+TYPED_FEATURES = (*(f"log_{event}s" for event in EVENT_TYPES), "share_velocity")
+# What the item is, where the platform knows it (NaN otherwise: the trees route missing values).
+CONTENT_FEATURES = (
+    "text_length",
+    "has_media",
+    "duration_s",
+    "is_english",
+    "sentiment_score",
+    "moderation_max_score",
+)
+OPTIONAL_FEATURES = ("publish_hour", "publish_weekday", "creator_median_log_outcome", *CONTENT_FEATURES)
 # Seed names for the factors (ml-pipeline-integration.md, section 5), where a feature is one.
 FACTOR_NAMES = {
     "rate_per_hour": "engagement_rate",
-    "log_velocity": "engagement_velocity",  # all engagement: the series carry no event types
+    "log_velocity": "engagement_velocity",  # all engagement; shares alone are `share_velocity`
     "publish_hour": "timing_score",
     "creator_median_log_outcome": "creator_influence",
 }
@@ -107,16 +121,45 @@ def _count_at(observations: pl.DataFrame, share: float, name: str) -> pl.DataFra
     )
 
 
+def _typed_features(frame: pl.DataFrame, typed_events: pl.DataFrame) -> pl.DataFrame:
+    """Per item of `frame` (item_id, age): the log count of each event type by its age, and the
+    log velocity of shares over the second half of it (per hour, as `log_velocity`)."""
+    seen = (
+        typed_events.select(
+            pl.col("item_id").cast(pl.String), pl.col("minutes").cast(pl.Float64), pl.col("event_type")
+        )
+        .join(frame.select("item_id", "age").unique("item_id"), on="item_id")
+        .filter(pl.col("minutes") <= pl.col("age"))
+    )
+    share = pl.col("event_type") == "share"
+    counts = seen.group_by("item_id").agg(
+        *[(pl.col("event_type") == event).sum().cast(pl.Float64).alias(event) for event in EVENT_TYPES],
+        (share & (pl.col("minutes") <= pl.col("age") / 2)).sum().cast(pl.Float64).alias("early_shares"),
+    )
+    joined = frame.select("item_id", "age").join(counts, on="item_id", how="left")
+    half_hours = pl.max_horizontal(pl.col("age"), pl.lit(1.0)) / 120.0
+    return joined.select(
+        "item_id",
+        *[pl.col(event).fill_null(0.0).log1p().alias(f"log_{event}s") for event in EVENT_TYPES],
+        (
+            (pl.col("share").fill_null(0.0).log1p() - pl.col("early_shares").fill_null(0.0).log1p())
+            / half_hours
+        ).alias("share_velocity"),
+    )
+
+
 def series_features(
     observations: pl.DataFrame,
     items: Sequence[str],
     observe_minutes: float | Sequence[float],
     item_info: pl.DataFrame | None = None,
+    typed_events: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per item in `items` (in that order): the features at `observe_minutes` after
     publishing (one age for all, or each item's own), from observations at or before it only.
-    `item_info` may hold `item_id` with `published_at` (a datetime) and
-    `creator_median_log_outcome`."""
+    `item_info` may hold `item_id` with `published_at` (a datetime), `creator_median_log_outcome`
+    and the `CONTENT_FEATURES`; `typed_events` (item_id, minutes, event_type: one row per event)
+    adds the `TYPED_FEATURES`."""
     ages = [float(observe_minutes)] * len(items) if np.isscalar(observe_minutes) else list(observe_minutes)
     frame = pl.DataFrame(
         {"item_id": pl.Series(list(items), dtype=pl.String), "age": pl.Series(ages, dtype=pl.Float64)}
@@ -157,6 +200,9 @@ def series_features(
         pl.col("first_observation_minutes").fill_null(pl.col("age") * 2),
     )
     columns = list(FEATURES)
+    if typed_events is not None:
+        frame = frame.join(_typed_features(frame, typed_events), on="item_id", how="left")
+        columns += TYPED_FEATURES
     if item_info is not None:
         info = item_info.with_columns(pl.col("item_id").cast(pl.String))
         extra = []
@@ -165,8 +211,11 @@ def series_features(
                 pl.col("published_at").dt.hour().cast(pl.Float64).alias("publish_hour"),
                 pl.col("published_at").dt.weekday().cast(pl.Float64).alias("publish_weekday"),
             ]
-        if "creator_median_log_outcome" in info.columns:
-            extra.append(pl.col("creator_median_log_outcome").cast(pl.Float64))
+        extra += [
+            pl.col(name).cast(pl.Float64)
+            for name in ("creator_median_log_outcome", *CONTENT_FEATURES)
+            if name in info.columns
+        ]
         if extra:
             frame = frame.join(info.select("item_id", *extra), on="item_id", how="left")
             columns += [c for c in OPTIONAL_FEATURES if c in frame.columns]
@@ -258,7 +307,15 @@ class Head:
     booster: lgb.Booster
 
     def matrix(self, frame: pl.DataFrame) -> np.ndarray:
-        return frame.select([pl.col(name).cast(pl.Float64) for name in self.features]).to_numpy()
+        """The head's columns of `frame`; one the frame lacks (nothing known of it) is missing."""
+        return frame.select(
+            [
+                pl.col(name).cast(pl.Float64)
+                if name in frame.columns
+                else pl.lit(None, pl.Float64).alias(name)
+                for name in self.features
+            ]
+        ).to_numpy()
 
 
 @dataclass
@@ -303,13 +360,22 @@ def _rank_quality(objective: str, y: np.ndarray, raw: np.ndarray) -> float:
     for the predicted count)."""
     if objective == "binary":
         return float(roc_auc_score(y, raw)) if 0 < y.sum() < len(y) else 0.5
-    return float(spearmanr(raw, y).statistic) if np.std(raw) > 0 else 0.0
+    return float(spearmanr(raw, y).statistic) if np.std(raw) > 0 and np.std(y) > 0 else 0.0
 
 
-def _cross_validated(frame: pl.DataFrame, y: np.ndarray, objective: str, folds: int, seed: int) -> _Choice:
+def _cross_validated(
+    frame: pl.DataFrame, y: np.ndarray, objective: str, folds: int, seed: int, groups: np.ndarray | None
+) -> _Choice:
     """The best (feature set, GRID entry) by k-fold ranking quality on out-of-fold predictions,
-    the fold loss breaking ties; with its mean early-stopped tree count."""
-    splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    the fold loss breaking ties; with its mean early-stopped tree count. With `groups` (the item
+    of each row, when an item is seen at several ages), an item's rows share a fold: otherwise
+    the trees would recognise an item by what it is (its text length, its creator) in the other
+    folds, and cross-validation would favour the richer feature set for memorising items."""
+    splitter = (
+        KFold(n_splits=folds, shuffle=True, random_state=seed)
+        if groups is None
+        else GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    )
     feature_sets = [list(frame.columns)]
     counts_only = [c for c in COUNT_FEATURES if c in frame.columns]
     if counts_only != feature_sets[0]:
@@ -321,7 +387,7 @@ def _cross_validated(frame: pl.DataFrame, y: np.ndarray, objective: str, folds: 
             params = {**BASE_PARAMS, **grid, "objective": objective}
             oof = np.zeros(len(y))
             losses, trees, qualities = [], [], []
-            for train_index, valid_index in splitter.split(x):
+            for train_index, valid_index in splitter.split(x, groups=groups):
                 booster = lgb.train(
                     params,
                     lgb.Dataset(x[train_index], y[train_index]),
@@ -355,7 +421,11 @@ def _metric(objective: str) -> str:
 def fit(
     features: pl.DataFrame, outcome_counts: np.ndarray, *, folds: int = 5, seed: int = SEED
 ) -> ViralityModel:
-    """Train both heads on matured items' features and their outcome counts at the horizon."""
+    """Train both heads on matured items' features and their outcome counts at the horizon (an
+    item may have several rows, one per age it is seen at: cross-validation keeps them together)."""
+    groups = None
+    if "item_id" in features.columns and features["item_id"].n_unique() < features.height:
+        groups = features["item_id"].to_numpy()
     frame = features.drop("item_id") if "item_id" in features.columns else features
     counts = np.asarray(outcome_counts, dtype=float)
     threshold = viral_threshold(counts)
@@ -366,10 +436,12 @@ def fit(
     if len(counts) > LARGE:  # a 5-fold grid on hundreds of thousands of items takes minutes: 3 folds
         folds = min(folds, 3)
     folds = max(2, min(folds, int(viral.sum()), int(len(viral) - viral.sum())))
+    if groups is not None:
+        folds = min(folds, len(np.unique(groups)))
     heads = {}
     chosen = {}
     for name, objective, y in (("classifier", "binary", viral), ("regressor", "regression", log_outcome)):
-        choice = _cross_validated(frame, y, objective, folds, seed)
+        choice = _cross_validated(frame, y, objective, folds, seed, groups)
         x = frame.select([pl.col(c).cast(pl.Float64) for c in choice.features]).to_numpy()
         params = {**BASE_PARAMS, **choice.params, "objective": objective}
         heads[name] = Head(choice.features, lgb.train(params, lgb.Dataset(x, y), choice.trees))

@@ -36,6 +36,7 @@ from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.db.engine import Database
 from socialflow_pipelines.platform.db.migrate import upgrade
 from socialflow_pipelines.platform.model_store import ModelStore
+from tests.defs.virality.world import publish_synthetic_model
 
 EXPECTED_SCHEDULES = {
     "observe_app_tables",
@@ -49,7 +50,12 @@ EXPECTED_SCHEDULES = {
     "viral_model_daily",
     "viral_predictions_hourly",
 }
-EXPECTED_SENSORS = {"new_content_sensor", "content_after_moderation_sensor", "moderation_review_sensor"}
+EXPECTED_SENSORS = {
+    "new_content_sensor",
+    "content_after_moderation_sensor",
+    "moderation_review_sensor",
+    "viral_after_moderation_sensor",
+}
 HOUR = "%Y-%m-%d-%H:00"
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 APP_TABLES = ("users", "follows", "videos", "posts", "comments", "engagement_events", "moderation_reviews")
@@ -605,6 +611,45 @@ def test_content_after_moderation_sensor_analyses_each_item_once_it_is_moderated
         count(sqlite_db, features, features.c.content_type == "post", features.c.content_id == post_id) == 1
     )
     assert count(sqlite_db, features) == 1, "the run analyses the moderated post only"
+
+
+def test_viral_after_moderation_sensor_predicts_each_young_item_once_it_is_moderated(
+    sqlite_db: Database, fresh_world: dict[str, pl.DataFrame]
+) -> None:
+    publish_synthetic_model(defs.resources["model_store"].store.root)
+    instance = dg.DagsterInstance.ephemeral()
+    moderation = sensor_tick("new_content_sensor", instance, None)
+    first = sensor_tick("viral_after_moderation_sensor", instance, None)
+    assert first.run_requests == [], "nothing is predicted before it is moderated"
+
+    for request in moderation.run_requests:
+        launch(instance, "moderation_job", request)
+    history = sensor_tick("viral_after_moderation_sensor", instance, first.cursor)
+    assert all(r.partition_key is None and r.run_key.startswith("viral-") for r in history.run_requests)
+    horizon = timedelta(hours=48)  # VIRAL_HORIZON_MINUTES: older items are the hourly run's
+    for table in ("posts", "videos"):
+        ids = sorted(i for r in history.run_requests for i in listed(r, "viral_predictions")[table])
+        world = fresh_world[table]
+        assert len(ids) == len(set(ids)), f"each {table} item once"
+        assert set(ids) <= set(world["id"])
+        young = world.filter(pl.col("created_at") > datetime.now(UTC) - horizon + timedelta(minutes=10))
+        assert set(young["id"]) <= set(ids), f"every young moderated {table} item"
+    assert all(not listed(r, "viral_predictions")["comments"] for r in history.run_requests)
+
+    post_id, _ = new_post(sqlite_db)
+    waiting = sensor_tick("viral_after_moderation_sensor", instance, history.cursor)
+    assert waiting.run_requests == [], "the new post waits for moderation"
+    (moderate,) = sensor_tick("new_content_sensor", instance, moderation.cursor).run_requests
+    launch(instance, "moderation_job", moderate)
+    after = sensor_tick("viral_after_moderation_sensor", instance, waiting.cursor)
+    (request,) = after.run_requests
+    assert listed(request, "viral_predictions") == {"posts": [post_id], "comments": [], "videos": []}
+    assert sensor_tick("viral_after_moderation_sensor", instance, after.cursor).run_requests == []
+
+    launch(instance, defs.resolve_sensor_def("viral_after_moderation_sensor").job_name, request)
+    predictions = schema.viral_predictions
+    assert count(sqlite_db, predictions, predictions.c.content_id == post_id) == 1
+    assert count(sqlite_db, predictions) == 1, "the run predicts the listed post only"
 
 
 def test_moderation_review_sensor_re_decides_the_reviewed_items_of_each_day(

@@ -126,3 +126,51 @@ def test_the_benchmark_reports_predictions_per_second() -> None:
     result = run_benchmark(n_items=2_000, n_train=600)
     assert result["items"] == 2_000 and result["observations"] == 2_000 * 3
     assert result["predictions_per_second"] > 0 and result["factor_columns"] >= 1
+
+
+def typed_world(n: int, *, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, np.ndarray]:
+    """(observations, typed events, outcome counts, planted) of items with 20 events in their first
+    hour each, at random times: the planted tenth's are half shares, the others' views and likes.
+    Only the event types tell them apart; the planted end ten times higher."""
+    rng = np.random.default_rng(seed)
+    planted = rng.random(n) < 0.1
+    typed_rows, count_rows = [], []
+    for item in range(n):
+        minutes = np.sort(rng.uniform(1, 60, 20))
+        kinds = rng.choice(["share", "view"] if planted[item] else ["view", "like"], 20)
+        typed_rows += [(f"i{item}", float(m), str(k)) for m, k in zip(minutes, kinds, strict=True)]
+        count_rows += [(f"i{item}", float(m), float(c)) for c, m in enumerate(minutes, start=1)]
+        count_rows.append((f"i{item}", float(HORIZON), 20.0 + (500 if planted[item] else rng.poisson(30))))
+    typed = pl.DataFrame(typed_rows, schema=["item_id", "minutes", "event_type"], orient="row")
+    observations = pl.DataFrame(count_rows, schema=["item_id", "minutes", "count"], orient="row")
+    out = virality.outcomes(observations, HORIZON)
+    return observations, typed, out["outcome"].to_numpy(), planted
+
+
+def test_event_types_are_counted_up_to_the_observation_time_and_learned() -> None:
+    typed = pl.DataFrame(
+        {
+            "item_id": ["a"] * 6 + ["b"] * 3,
+            "minutes": [5.0, 10, 20, 40, 50, 90, 10, 40, 55],
+            "event_type": ["view", "share", "like", "share", "comment", "share", "view", "view", "share"],
+        }
+    )
+    observations = typed.with_columns(pl.int_range(1, pl.len() + 1).over("item_id").alias("count"))
+    row = {
+        r["item_id"]: r
+        for r in virality.series_features(observations, ["a", "b"], 60, None, typed).to_dicts()
+    }
+    # Item a by minute 60: one view, like and comment, two shares (the one at 90 is not seen yet).
+    assert [row["a"][f"log_{e}s"] for e in virality.EVENT_TYPES] == pytest.approx(np.log1p([1, 1, 1, 2]))
+    # Shares over the second half-hour, per hour, on the log scale: a 1 -> 2, b 0 -> 1.
+    assert row["a"]["share_velocity"] == pytest.approx((np.log1p(2) - np.log1p(1)) / 0.5)
+    assert row["b"]["share_velocity"] == pytest.approx(np.log1p(1) / 0.5)
+
+    observations, typed, counts, _ = typed_world(600, seed=4)
+    items = virality.outcomes(observations, HORIZON)["item_id"].to_list()
+    model = virality.fit(virality.series_features(observations, items, 60, None, typed), counts, folds=3)
+    observations, typed, _, planted = typed_world(300, seed=5)
+    items = [f"i{n}" for n in range(300)]
+    probability, _ = model.predict(virality.series_features(observations, items, 60, None, typed))
+    assert roc_auc_score(planted, probability) > 0.95
+    assert "share_velocity" in virality.factor_names(model.classifier.features)

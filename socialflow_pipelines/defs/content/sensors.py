@@ -35,7 +35,7 @@ AFTER_MODERATION = ItemBatchSensor(
 def content_after_moderation_sensor(
     context: dg.SensorEvaluationContext, database: DatabaseResource
 ) -> dg.SensorResult:
-    return AFTER_MODERATION.evaluate(context, database.database, today=utc_now().date())
+    return AFTER_MODERATION.evaluate(context, database.database, now=utc_now())
 
 
 sensors = [content_after_moderation_sensor]

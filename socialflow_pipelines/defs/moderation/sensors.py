@@ -29,7 +29,7 @@ NEW_CONTENT = ItemBatchSensor(
     description="Moderates new posts, comments and videos: batches past its cursor into moderation_job runs.",
 )
 def new_content_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource) -> dg.SensorResult:
-    return NEW_CONTENT.evaluate(context, database.database, today=utc_now().date())
+    return NEW_CONTENT.evaluate(context, database.database, now=utc_now())
 
 
 REVIEWS_PER_TICK = 5_000

@@ -4,9 +4,10 @@ young item to end in the top decile of its content type at the horizon (`VIRAL_H
 - `viral_model` (daily): matured items of the last `VIRAL_LOOKBACK_DAYS`, each seen at several
   ages; scored on a later time slice than it was trained on; the `not_worse_than_published` check
   gates publication on that held-out ROC AUC.
-- `viral_predictions` (hourly): every item younger than the horizon, at its own age, into
-  `ml.viral_predictions` and Redis (`ml_prediction:viral:{content_type}:{content_id}`), with the
-  model's per-feature contributions as its factors.
+- `viral_predictions` (hourly, and for new items once moderated): every item younger than the
+  horizon, at its own age, into `ml.viral_predictions` and Redis
+  (`ml_prediction:viral:{content_type}:{content_id}`), with the model's per-feature contributions
+  as its factors.
 
 The work is `domains.virality.service`; each asset asks it once and reports what it did.
 """
@@ -17,6 +18,7 @@ from pydantic import Field
 
 from socialflow_pipelines.defs.common import (
     SEED_RETRY_POLICY,
+    ItemScopeConfig,
     gate_check_spec,
     markdown_table,
     published_model_result,
@@ -88,16 +90,24 @@ def viral_model(
 )
 def viral_predictions(
     context: dg.AssetExecutionContext,
+    config: ItemScopeConfig,
     settings: SettingsResource,
     database: DatabaseResource,
     redis: RedisResource,
     model_store: ModelStoreResource,
 ) -> dg.MaterializeResult:
-    """Every video and post younger than the horizon: its viral score, whether it is likely viral
-    (`ML_VIRAL_THRESHOLD`), the confidence and the factors; each content type's rows replaced in
-    one transaction, one Redis key per item."""
+    """Every video and post younger than the horizon (or the listed ones: new items the sensor
+    found after moderation): its viral score, whether it is likely viral (`ML_VIRAL_THRESHOLD`),
+    the confidence and the factors; the rows replaced in one transaction, one Redis key per item."""
     tunables = settings.get()
-    run = service.predict_young(tunables, database.database, model_store.store, utc_now())
+    listed = {"post": config.posts, "video": config.videos}
+    run = service.predict_young(
+        tunables,
+        database.database,
+        model_store.store,
+        utc_now(),
+        listed if any(listed.values()) else None,
+    )
     if run.model_version is None:
         context.log.info(f"nothing predicted: {run.reason}")
     cached = redis.publish(run.cache_items(), tunables.viral_cache_ttl, "viral predictions")

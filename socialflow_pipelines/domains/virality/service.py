@@ -84,12 +84,18 @@ def _features_at_ages(
 ) -> pl.DataFrame:
     """The items' features at each of `ages` (rows stacked, age first)."""
     return pl.concat(
-        [virality.series_features(series.events, items["item_id"].to_list(), age, info) for age in ages]
+        [
+            virality.series_features(series.events, items["item_id"].to_list(), age, info, series.typed)
+            for age in ages
+        ]
     )
 
 
 def _item_info(items: pl.DataFrame, influence: pl.DataFrame | None) -> pl.DataFrame:
-    info = items.select("item_id", "published_at")
+    """What the model reads of the items besides engagement: publishing time, what the item is
+    (where known), and the creator's influence."""
+    known = [name for name in virality.CONTENT_FEATURES if name in items.columns]
+    info = items.select("item_id", "published_at", *known)
     return info if influence is None else info.join(influence, on="item_id", how="left")
 
 
@@ -130,7 +136,11 @@ def train_viral_model(
         by_age: dict[int, float] = {}
         for age in ages:
             x = virality.series_features(
-                series.events, later["item_id"].to_list(), age, _item_info(later, later_influence)
+                series.events,
+                later["item_id"].to_list(),
+                age,
+                _item_info(later, later_influence),
+                series.typed,
             )
             probability, predicted_log = candidate.predict(x)
             if 0 < later_viral.sum() < len(later_viral):
@@ -226,20 +236,34 @@ class PredictionRun:
         ]
 
 
-def predict_young(settings: Settings, db: Database, models: ModelStore, now: datetime) -> PredictionRun:
+def predict_young(
+    settings: Settings,
+    db: Database,
+    models: ModelStore,
+    now: datetime,
+    listed: dict[str, list[str]] | None = None,
+) -> PredictionRun:
     """Every item younger than the horizon, at its own age, into its content type's store rows
-    (replacing them in one transaction: a re-run writes the same rows)."""
+    (replacing them in one transaction: a re-run writes the same rows). With `listed` (ids per
+    content type: new items a sensor found), only those of them still younger than the horizon,
+    their rows alone replaced."""
     found = _published(models)
     if found is None:
         return PredictionRun({}, {}, None, "no viral_model published yet")
     published, version = found
     horizon = settings.viral_horizon_minutes
+    young_from = now - timedelta(minutes=horizon)
     records, written = {}, {}
     for content_type in published.models:
-        series = store.item_series(db, content_type, now - timedelta(minutes=horizon), now, now, horizon)
+        ids = None if listed is None else listed.get(content_type, [])
+        if ids == []:
+            continue
+        series = store.item_series(db, content_type, young_from, now, now, horizon, ids=ids)
+        if ids is not None:  # listed items past the horizon are the full run's to drop
+            series = series.only(series.items.filter(pl.col("published_at") > young_from)["item_id"])
         records[content_type] = _for_items(settings, published, version, content_type, series, now)
         written[content_type] = store.replace_predictions(
-            db, content_type, [record.row() for record in records[content_type]]
+            db, content_type, [record.row() for record in records[content_type]], ids
         )
     return PredictionRun(records, written, version)
 
@@ -257,7 +281,7 @@ def _for_items(
         return []
     info = published.item_info(content_type, items)
     features = virality.series_features(
-        series.events, items["item_id"].to_list(), items["age_minutes"].to_list(), info
+        series.events, items["item_id"].to_list(), items["age_minutes"].to_list(), info, series.typed
     )
     return _predictions(settings, published, version, content_type, features, now, "stored history")
 
@@ -285,17 +309,18 @@ def predict_counts(
     now: datetime,
     content_id: str,
 ) -> ViralPrediction | None:
-    """From counts alone (views, likes, comments, shares) at `age_minutes`: the engagement so far,
-    taken to have grown evenly over the item's age (no history was given). None without a model."""
+    """From counts alone (views, likes, comments, shares) at `age_minutes`: each type's events
+    taken to have come evenly over the item's age (no history was given). None without a model."""
     found = _published(models)
     if found is None or content_type not in found[0].models:
         return None
-    total = min(int(sum(counts.values())), MAX_GIVEN_EVENTS)
     # One observation per event, as the store's series have them (the model counts observations).
+    typed = given_events(counts, age_minutes, content_id)
+    total = typed.height
     observations = pl.DataFrame(
         {
             "item_id": [content_id] * total,
-            "minutes": np.linspace(age_minutes / max(total, 1), age_minutes, total),
+            "minutes": typed["minutes"],
             "count": np.arange(1, total + 1, dtype=float),
         }
     )
@@ -308,6 +333,29 @@ def predict_counts(
         schema={"item_id": pl.String, "creator_id": pl.String, "published_at": pl.Datetime("us", "UTC")},
     )
     info = found[0].item_info(content_type, items)
-    features = virality.series_features(observations, [content_id], age_minutes, info)
+    features = virality.series_features(observations, [content_id], age_minutes, info, typed)
     (record,) = _predictions(settings, found[0], found[1], content_type, features, now, "given counts")
     return record
+
+
+def given_events(counts: dict[str, int], age_minutes: float, content_id: str) -> pl.DataFrame:
+    """(item_id, minutes, event_type) for the given counts per event type ("views", ...), each
+    type's events spread evenly over the age, in time order; `MAX_GIVEN_EVENTS` at most in all
+    (each type scaled down alike past it)."""
+    given = {event: max(int(counts.get(f"{event}s", 0)), 0) for event in virality.EVENT_TYPES}
+    scale = min(1.0, MAX_GIVEN_EVENTS / max(sum(given.values()), 1))
+    frames = [
+        pl.DataFrame(
+            {
+                "minutes": np.linspace(age_minutes / max(n, 1), age_minutes, n),
+                "event_type": [event] * n,
+            },
+            schema={"minutes": pl.Float64, "event_type": pl.String},
+        )
+        for event, n in ((event, int(count * scale)) for event, count in given.items())
+    ]
+    return (
+        pl.concat(frames)
+        .sort("minutes", "event_type")
+        .select(pl.lit(content_id, pl.String).alias("item_id"), "minutes", "event_type")
+    )

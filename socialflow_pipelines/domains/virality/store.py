@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -17,17 +19,27 @@ from socialflow_pipelines.platform.db.engine import Database
 class ItemSeries:
     """Items of one content type with their engagement as `ml.virality` reads it: `events`
     (item_id, minutes after publishing, cumulative count), one row per event, what features are
-    made of; `observations` adds one row per item at its cut-off (its age now, or the horizon for
-    an older item), which says how long it was watched: what outcomes need. Per item, `items`
-    holds its creator, publishing time and age."""
+    made of, and `typed` (item_id, minutes, event_type), the same events with their type;
+    `observations` adds one row per item at its cut-off (its age now, or the horizon for an older
+    item), which says how long it was watched: what outcomes need. Per item, `items` holds its
+    creator, publishing time, age and what the platform knows of it (`virality.CONTENT_FEATURES`)."""
 
     events: pl.DataFrame
+    typed: pl.DataFrame
     cuts: pl.DataFrame
-    items: pl.DataFrame  # item_id, creator_id, published_at, age_minutes
+    items: pl.DataFrame  # item_id, creator_id, published_at, age_minutes, *CONTENT_FEATURES
 
     @property
     def observations(self) -> pl.DataFrame:
         return pl.concat([self.events, self.cuts])
+
+    def only(self, item_ids: pl.Series) -> ItemSeries:
+        """The same series for the listed items alone."""
+
+        def kept(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.filter(pl.col("item_id").is_in(item_ids.to_list()))
+
+        return ItemSeries(kept(self.events), kept(self.typed), kept(self.cuts), kept(self.items))
 
 
 def item_series(
@@ -42,43 +54,52 @@ def item_series(
     """The items created in [created_from, created_to) (or the listed ids), their engagement
     events up to `now` and at most `horizon_minutes` after publishing."""
     app = schema.APP_CONTENT_TABLES[content_type]
-    query = sa.select(app.c.id, app.c.user_id, app.c.created_at)
-    query = (
-        query.where(app.c.id.in_(list(ids)))
-        if ids is not None
-        else query.where(app.c.created_at >= created_from, app.c.created_at < created_to)
+
+    def scoped(query: sa.Select) -> sa.Select:
+        if ids is not None:
+            return query.where(app.c.id.in_(list(ids)))
+        return query.where(app.c.created_at >= created_from, app.c.created_at < created_to)
+
+    features, moderation = schema.content_features, schema.moderation_results
+    query = scoped(
+        sa.select(
+            app.c.id,
+            app.c.user_id,
+            app.c.created_at,
+            *_content_columns(app),
+            features.c.language,
+            features.c.sentiment_score,
+            moderation.c.scores,
+        ).select_from(
+            app.outerjoin(features, _result_of(features, app, content_type)).outerjoin(
+                moderation, _result_of(moderation, app, content_type)
+            )
+        )
     )
     events = schema.engagement_events
-    event_query = (
-        sa.select(events.c.content_id, events.c.created_at)
+    event_query = scoped(
+        sa.select(events.c.content_id, events.c.created_at, events.c.event_type)
         .join(app, app.c.id == events.c.content_id)
         .where(events.c.content_type == content_type, events.c.created_at <= now)
-    )
-    event_query = (
-        event_query.where(app.c.id.in_(list(ids)))
-        if ids is not None
-        else event_query.where(app.c.created_at >= created_from, app.c.created_at < created_to)
     )
     with db.engine.connect() as conn:
         item_rows = conn.execute(query).all()
         event_rows = conn.execute(event_query).all()
-    items = pl.DataFrame(
-        item_rows,
-        schema={"item_id": pl.String, "creator_id": pl.String, "published_at": pl.Datetime("us", "UTC")},
-        orient="row",
-    ).with_columns(
+    items = _items_frame(item_rows).with_columns(
         ((pl.lit(now) - pl.col("published_at")).dt.total_seconds() / 60)
         .clip(lower_bound=0, upper_bound=horizon_minutes)
         .alias("age_minutes")
     )
     raw = pl.DataFrame(
-        event_rows, schema={"item_id": pl.String, "at": pl.Datetime("us", "UTC")}, orient="row"
+        event_rows,
+        schema={"item_id": pl.String, "at": pl.Datetime("us", "UTC"), "event_type": pl.String},
+        orient="row",
     )
     timed = (
-        raw.join(items, on="item_id")
+        raw.join(items.select("item_id", "published_at", "age_minutes"), on="item_id")
         .with_columns(((pl.col("at") - pl.col("published_at")).dt.total_seconds() / 60).alias("minutes"))
         .filter(pl.col("minutes") >= 0, pl.col("minutes") <= pl.col("age_minutes"))
-        .sort("item_id", "minutes")
+        .sort("item_id", "minutes", "event_type")
         .with_columns(pl.int_range(1, pl.len() + 1).over("item_id").cast(pl.Float64).alias("count"))
     )
     cut = items.join(
@@ -86,17 +107,87 @@ def item_series(
     )
     return ItemSeries(
         timed.select("item_id", "minutes", "count"),
+        timed.select("item_id", "minutes", "event_type"),
         cut.select("item_id", pl.col("age_minutes").alias("minutes"), pl.col("count").fill_null(0.0)),
         items,
     )
 
 
-def replace_predictions(db: Database, content_type: str, rows: list[dict]) -> int:
-    """The content type's current predictions, in one transaction: a re-run writes the same rows,
-    and an item that has matured since the last run leaves the table."""
+def _result_of(result: sa.Table, app: sa.Table, content_type: str) -> sa.ColumnElement[bool]:
+    return sa.and_(result.c.content_type == content_type, result.c.content_id == app.c.id)
+
+
+def _content_columns(app: sa.Table) -> list[sa.ColumnElement]:
+    """text_length, has_media, duration_s of an app table's rows (videos: title and description)."""
+    if "text" in app.c:
+        return [
+            sa.func.length(app.c.text).label("text_length"),
+            sa.literal(0).label("has_media"),
+            sa.null().label("duration_s"),
+        ]
+    return [
+        (sa.func.length(app.c.title) + sa.func.length(app.c.description)).label("text_length"),
+        sa.case((app.c.media_path.is_not(None), 1), else_=0).label("has_media"),
+        app.c.duration_s,
+    ]
+
+
+def _items_frame(rows: Sequence[sa.Row]) -> pl.DataFrame:
+    """The items' rows as `ItemSeries.items`: language as is_english, the highest moderation score."""
+
+    def highest(scores: Any) -> float | None:
+        values = [float(v) for v in _as_dict(scores).values() if isinstance(v, int | float)]
+        return max(values) if values else None
+
+    return pl.DataFrame(
+        [
+            (
+                row.id,
+                row.user_id,
+                row.created_at,
+                row.text_length,
+                row.has_media,
+                row.duration_s,
+                None if row.language in (None, "und") else float(row.language == "en"),
+                row.sentiment_score,
+                highest(row.scores),
+            )
+            for row in rows
+        ],
+        schema={
+            "item_id": pl.String,
+            "creator_id": pl.String,
+            "published_at": pl.Datetime("us", "UTC"),
+            "text_length": pl.Float64,
+            "has_media": pl.Float64,
+            "duration_s": pl.Float64,
+            "is_english": pl.Float64,
+            "sentiment_score": pl.Float64,
+            "moderation_max_score": pl.Float64,
+        },
+        orient="row",
+    )
+
+
+def _as_dict(value: Any) -> dict:
+    """A JSON column's value as a dict (SQLite hands back text, Postgres a dict)."""
+    if value is None:
+        return {}
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+def replace_predictions(
+    db: Database, content_type: str, rows: list[dict], ids: Sequence[str] | None = None
+) -> int:
+    """The content type's current predictions (or those of the listed `ids` only), in one
+    transaction: a re-run writes the same rows, and an item that has matured since the last full
+    run leaves the table."""
     table = schema.viral_predictions
     frame = pl.DataFrame(rows) if rows else pl.DataFrame()
-    return db.replace(table, frame, table.c.content_type == content_type)
+    where = table.c.content_type == content_type
+    if ids is not None:
+        where = sa.and_(where, table.c.content_id.in_(list(ids)))
+    return db.replace(table, frame, where)
 
 
 def content_type_of(db: Database, content_id: str) -> str | None:

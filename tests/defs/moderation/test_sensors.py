@@ -105,7 +105,7 @@ def test_new_items_get_one_run_and_moderated_items_are_never_requested_again(
 def test_big_bursts_are_split_into_bounded_batches(
     sqlite_db: Database, world: dict[str, pl.DataFrame]
 ) -> None:
-    plan = replace(NEW_CONTENT, batch=50).plan(sqlite_db, {}, today=NOW.date())
+    plan = replace(NEW_CONTENT, batch=50).plan(sqlite_db, {}, now=NOW)
     requests, cursor, skipped = plan.requests, plan.cursor, plan.skipped
     sizes = [int(r.tags["socialflow/items"]) for r in requests]
     assert max(sizes) <= 50
