@@ -1,4 +1,6 @@
-"""Throughput of content analysis: the full analysis (embeddings included) and embeddings alone.
+"""Throughput of content analysis: the full analysis (embeddings included) and embeddings alone,
+with the sentiment and entity models the pipeline uses now (the published ones in the model
+store, VADER and spaCy sm until there are), named in the result.
 
 The default corpus is socialflow_demo's `analysis_posts`, deterministic typical short social posts
 (one or two sentences, hashtags, mentions, links, emoji, a fifth not in English), so the bench
@@ -39,7 +41,10 @@ def run_benchmark(
 
     import torch
 
+    from socialflow_pipelines.config import Settings
+    from socialflow_pipelines.domains.content.service import current_runtime
     from socialflow_pipelines.ml.content import ContentAnalyzer, TextEmbedder
+    from socialflow_pipelines.platform.model_store import ModelStore
 
     report = progress or (lambda _message: None)
     texts = _read_texts(Path(texts_csv), n_items) if texts_csv else analysis_posts(n_items)
@@ -48,7 +53,16 @@ def run_benchmark(
     embedder = TextEmbedder(
         batch_size=batch_size, num_threads=num_threads, device=device, precision=precision
     )
-    analyzer = ContentAnalyzer(embedder)
+    runtime = current_runtime(ModelStore(Settings().model_dir))
+    used = runtime.analyzer
+    analyzer = ContentAnalyzer(
+        embedder,
+        language_detector=used.language_detector,
+        sentiment_scorer=used.sentiment_scorer,
+        keyword_extractor=used.keyword_extractor,
+        entity_recognizer=used.entity_recognizer,
+        category_classifier=used.category_classifier,
+    )
     load_s = time.perf_counter() - started
     analyzer.analyze(texts[: min(64, len(texts))])  # warm-up: first calls allocate and build kernels
 
@@ -75,6 +89,8 @@ def run_benchmark(
         "torch_threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(),
         "embedding_model": embedder.model_name,
+        "sentiment_method": runtime.sentiment_method,
+        "entity_method": runtime.entity_method,
         "model_load_s": round(load_s, 2),
         "embeddings_items_per_s": embed_rate,
         "full_analysis_items_per_s": full_rate,

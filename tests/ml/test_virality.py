@@ -126,6 +126,9 @@ def test_the_benchmark_reports_predictions_per_second() -> None:
     result = run_benchmark(n_items=2_000, n_train=600)
     assert result["items"] == 2_000 and result["observations"] == 2_000 * 3
     assert result["predictions_per_second"] > 0 and result["factor_columns"] >= 1
+    # The hourly run over as many stored posts predicts every one of them.
+    assert result["hourly_run_items"] == 2_000 and result["hourly_run_seconds"] > 0
+    assert result["hourly_run_events"] > 0 and result["hourly_run_database"] == "sqlite"
 
 
 def typed_world(n: int, *, seed: int) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, np.ndarray]:
