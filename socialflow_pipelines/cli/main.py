@@ -38,6 +38,15 @@ BENCH_MODULES = {
     "recommendations": "recommendations",
     "api": "api",
     "virality": "virality",
+    "pipeline": "pipeline",
+}
+# Options that belong to one benchmark each.
+BENCH_OPTIONS = {
+    "seconds": "api",
+    "concurrency": "api",
+    "rate": "api",
+    "users": "pipeline",
+    "days": "pipeline",
 }
 
 
@@ -237,22 +246,21 @@ def _eval_tasks() -> dict[str, Any]:
 @app.command()
 def bench(
     name: Annotated[
-        str, typer.Argument(help="trending, moderation, analysis, recommendations, virality or api")
+        str, typer.Argument(help="trending, moderation, analysis, recommendations, virality, api or pipeline")
     ],
     seconds: Annotated[float | None, typer.Option(min=1, help="api: seconds measured per scenario.")] = None,
     concurrency: Annotated[int | None, typer.Option(min=1, help="api: keep-alive connections.")] = None,
     rate: Annotated[float | None, typer.Option(min=1, help="api: target requests/s.")] = None,
+    users: Annotated[int | None, typer.Option(min=100, help="pipeline: users of the seeded world.")] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="pipeline: days of history.")] = None,
 ) -> None:
     """Measure throughput; prints one JSON object. Needs socialflow_demo, which makes the inputs."""
     if name not in BENCH_MODULES:
         raise fail(f"unknown benchmark {name!r}; known: {', '.join(BENCH_MODULES)}")
-    options = {
-        key: value
-        for key, value in {"seconds": seconds, "concurrency": concurrency, "rate": rate}.items()
-        if value is not None
-    }
-    if options and name != "api":
-        raise fail(f"--{', --'.join(options)} only apply to `bench api`")
+    given = {"seconds": seconds, "concurrency": concurrency, "rate": rate, "users": users, "days": days}
+    options = {key: value for key, value in given.items() if value is not None}
+    if foreign := [key for key in options if BENCH_OPTIONS[key] != name]:
+        raise fail(", ".join(f"--{key} only applies to `bench {BENCH_OPTIONS[key]}`" for key in foreign))
     with needs_demo("bench"):
         module = import_module(f"socialflow_pipelines.benchmarks.{BENCH_MODULES[name]}")
     result = module.run_benchmark(progress=lambda message: typer.echo(message, err=True), **options)

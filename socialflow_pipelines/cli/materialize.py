@@ -106,9 +106,10 @@ def materialize_everything(
     start: datetime,
     end: datetime,
     on_step: Callable[[str], None] = lambda _names: None,
+    on_result: Callable[[dg.ExecuteInProcessResult], None] = lambda _result: None,
 ) -> list[StepOutcome]:
     """Observe the app tables, then run every step on `instance` over [start, end]; `on_step`
-    hears each step's names as it starts.
+    hears each step's names as it starts, `on_result` each step's run result.
 
     Raises RuntimeError naming the step that failed (its run in the UI has the details).
     """
@@ -128,6 +129,7 @@ def materialize_everything(
         )
         if not result.success:
             raise RuntimeError(f"materializing {step.names} failed; see the run in the Dagster UI")
+        on_result(result)
         evaluations = [
             event.asset_check_evaluation_data
             for event in result.all_events

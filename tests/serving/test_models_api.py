@@ -59,3 +59,33 @@ def test_unknown_models_get_404_naming_them(sqlite_db: Database, start_api, make
         response = admin.request(method, f"{LIST}/{verb}/gpt_detector")
     assert response.status_code == 404
     assert "gpt_detector" in response.json()["detail"] and response.json()["status_code"] == 404
+
+
+def test_a_model_published_after_the_runtime_was_built_is_listed_as_available(
+    sqlite_db: Database, start_api, make_token
+) -> None:
+    """The API loads its models while the demo materializes: the listing must not keep saying
+    "nothing published" once a version is, before the next use rebuilds the runtime."""
+    from socialflow_pipelines.config import Settings
+    from socialflow_pipelines.ml.moderation import text_model_params
+    from socialflow_pipelines.ml.text_classifier import TextClassifier
+    from socialflow_pipelines.platform.model_store import Gate, ModelStore
+
+    api = start_api()
+    with api.client(make_token(1, admin=True)) as admin:
+        assert admin.post(f"{LIST}/load/spam").status_code == 200
+        early = listed(admin, "spam")
+        texts = [f"win a free prize now {n}" for n in range(10)] + [
+            f"see you at lunch {n}" for n in range(10)
+        ]
+        model = TextClassifier(text_model_params("spam")).fit(texts, [1] * 10 + [0] * 10)
+        ModelStore(Settings().model_dir).publish_candidate(
+            "spam_model", model, metrics={"pr_auc": 1.0}, gate=Gate("pr_auc")
+        )
+        published = listed(admin, "spam")
+        loaded = admin.post(f"{LIST}/load/spam").json()
+
+    assert early["published_version"] is None and "no trained spam_model" in early["unavailable"]
+    assert published["published_version"] is not None
+    assert published["unavailable"] is None and published["loaded"] is False
+    assert loaded["loaded"] is True and loaded["unavailable"] is None

@@ -47,7 +47,8 @@ class ViralModelConfig(dg.Config):
 
 @dg.asset(
     group_name=GROUP,
-    deps=["engagement_events", "videos", "posts"],
+    # What the items are (moderation scores, language, sentiment) is read where it exists.
+    deps=["engagement_events", "videos", "posts", "moderation_results", "content_features"],
     retry_policy=SEED_RETRY_POLICY,
     kinds={"lightgbm", "sql"},
     check_specs=[gate_check_spec("viral_model", "roc_auc")],
@@ -83,7 +84,7 @@ def viral_model(
 
 @dg.asset(
     group_name=GROUP,
-    deps=[viral_model, "engagement_events"],
+    deps=[viral_model, "engagement_events", "moderation_results", "content_features"],
     retry_policy=SEED_RETRY_POLICY,
     kinds={"lightgbm", "sql", "redis"},
     check_specs=VIRAL_CHECK_SPECS,

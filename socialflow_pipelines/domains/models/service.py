@@ -158,7 +158,7 @@ class ModelRegistry:
         return self.describe(model)
 
     def _is_loaded(self, model: KnownModel) -> bool:
-        runtime = cached_runtime()
+        runtime = cached_runtime(self.store)
         if model.name in TEXT_LABELS:  # held by the moderation runtime (published or local model)
             return runtime is not None and model.name in runtime.text_scorers
         if model.name == "frame_moderation":
@@ -169,7 +169,7 @@ class ModelRegistry:
 
     def _unavailable(self, model: KnownModel, published: str | None) -> str | None:
         """Why this process cannot hold `model` now, where it knows (None otherwise)."""
-        runtime = cached_runtime()
+        runtime = cached_runtime(self.store)
         if model.name in TEXT_LABELS:
             return None if runtime is None else runtime.text_unavailable.get(model.name)
         if model.name == "frame_moderation":

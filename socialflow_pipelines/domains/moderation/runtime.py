@@ -223,15 +223,15 @@ _runtime_lock = threading.Lock()
 _runtime: tuple[tuple[Any, ...], ModerationRuntime] | None = None
 
 
+def _published_versions(models: ModelStore) -> tuple[str | None, ...]:
+    return tuple(models.published_version(model_name(label)) for label in TEXT_LABELS)
+
+
 def current_runtime(settings: Settings, models: ModelStore) -> ModerationRuntime:
     """The runtime for the published models, reused while the settings, the model store and the
     published text model versions stay the same."""
     global _runtime
-    built_from = (
-        settings,
-        str(models.root),
-        tuple(models.published_version(model_name(label)) for label in TEXT_LABELS),
-    )
+    built_from = (settings, str(models.root), _published_versions(models))
     with _runtime_lock:
         if _runtime is None or _runtime[0] != built_from:
             _runtime = (built_from, ModerationRuntime(settings, models))
@@ -245,7 +245,13 @@ def forget_runtime() -> None:
         _runtime = None
 
 
-def cached_runtime() -> ModerationRuntime | None:
-    """The runtime this process holds now, if any (never builds one)."""
+def cached_runtime(models: ModelStore | None = None) -> ModerationRuntime | None:
+    """The runtime this process holds now, if any (never builds one); with `models`, only if it
+    was built from the text models published there now (a stale one is rebuilt on next use)."""
     with _runtime_lock:
-        return None if _runtime is None else _runtime[1]
+        if _runtime is None:
+            return None
+        built_from, runtime = _runtime
+    if models is not None and built_from[1:] != (str(models.root), _published_versions(models)):
+        return None
+    return runtime
