@@ -376,6 +376,9 @@ def _cross_validated(
         if groups is None
         else GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     )
+    # The folds once for every candidate (integer group codes: GroupKFold's isin on strings is slow).
+    codes = None if groups is None else np.unique(groups, return_inverse=True)[1]
+    splits = list(splitter.split(np.empty((len(y), 0)), groups=codes))
     feature_sets = [list(frame.columns)]
     counts_only = [c for c in COUNT_FEATURES if c in frame.columns]
     if counts_only != feature_sets[0]:
@@ -387,7 +390,7 @@ def _cross_validated(
             params = {**BASE_PARAMS, **grid, "objective": objective}
             oof = np.zeros(len(y))
             losses, trees, qualities = [], [], []
-            for train_index, valid_index in splitter.split(x, groups=groups):
+            for train_index, valid_index in splits:
                 booster = lgb.train(
                     params,
                     lgb.Dataset(x[train_index], y[train_index]),
