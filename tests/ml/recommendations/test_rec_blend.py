@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from socialflow_pipelines.ml.recommendations import (
@@ -137,3 +138,23 @@ def test_sparse_top_k_orders_by_value_and_skips_excluded():
     scores = sp.csr_matrix(np.array([[0, 5, 1, 3], [2, 0, 0, 0]], dtype=np.float32))
     found = sparse_top_k(scores, 2, exclude=sp.csr_matrix(np.array([[0, 1, 0, 0], [0, 0, 0, 0]])))
     assert found.items.tolist() == [[3, 2], [0, -1]]
+
+
+@pytest.mark.parametrize("density", [0.002, 0.05, 0.6])
+@pytest.mark.parametrize("k", [1, 10, 120])
+def test_sparse_top_k_dense_and_sparse_paths_agree_on_ties_and_exclusions(
+    density: float, k: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dense-ish rows are selected densely: the same items, scores and tie order (columns
+    ascending) as the sorting path, rows with nothing to offer padded alike."""
+    from socialflow_pipelines.ml.recommendations import ranking
+
+    scores = sp.random(120, 100, density=density, random_state=1, format="csr", dtype=np.float32)
+    scores.data = np.round(scores.data * 4)  # small counts: many ties
+    exclude = sp.random(120, 100, density=0.1, random_state=2, format="csr")
+    found = {}
+    for path, share in (("sorted", 2.0), ("dense", 0.0)):
+        monkeypatch.setattr(ranking, "DENSE_SHARE", share)
+        found[path] = sparse_top_k(scores, k, exclude=exclude)
+    assert np.array_equal(found["sorted"].items, found["dense"].items)
+    assert np.array_equal(found["sorted"].scores, found["dense"].scores)
