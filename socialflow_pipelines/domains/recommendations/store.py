@@ -50,7 +50,8 @@ def read_engagement(db: Database, since: datetime | None = None) -> pl.DataFrame
     )
     if since is not None:
         query = query.where(events.c.created_at >= since)
-    frame = db.read_frame(query, schema=EVENT_SCHEMA)
+    # Column-wise (COPY on Postgres): a row-wise read of 1.7M events was half the hourly job.
+    frame = db.read_bulk(query, EVENT_SCHEMA)
     return frame.with_columns(pl.concat_str("content_type", pl.lit(":"), "content_id").alias("item_id"))
 
 
