@@ -5,7 +5,8 @@ It seeds a synthetic world of N users into a new database (a new database on the
 `DATABASE_URL` names, dropped afterwards; a temporary SQLite file otherwise), materializes every
 asset through the real Definitions (`socialflow materialize`'s steps), then adds an hour of new
 items and engagement and runs what the daemon would run in that hour: each sensor until it has
-nothing left, then the hourly schedules' ticks. It reports per asset the wall seconds and the
+nothing left (from cursors brought to the end of the history first, as a running daemon's are),
+then the hourly schedules' ticks. It reports per asset the wall seconds and the
 peak resident memory while it ran, per run the rows each table gained, and the totals.
 
 The models live in a temporary model store; Redis keys go to logical database 15 of the
@@ -185,6 +186,10 @@ def _measure(url: str, *, users: int, days: int, seed: int, say: Callable[[str],
         )
         full_seconds = time.perf_counter() - materializing
 
+        # The sensors' cursors at the end of the history, as a running daemon's would be.
+        cursors: dict[str, str | None] = {}
+        for _ in _sensor_runs(instance, cursors, lambda _message: None):
+            pass
         say("one hour of new items and engagement")
         items_per_second = sum(seeded.get(t, 0) for t in ("videos", "posts", "comments")) / (days * 86_400)
         generator = LiveGenerator(config, next_free_ids(database), rng_seed=seed + 1)
@@ -193,7 +198,7 @@ def _measure(url: str, *, users: int, days: int, seed: int, say: Callable[[str],
         tick: list[dict[str, Any]] = []
         ticking = time.perf_counter()
         before = table_counts(url)
-        for result in _hourly_tick(instance, now, say):
+        for result in _hourly_tick(instance, now, cursors, say):
             after = table_counts(url)
             tick.append(_run_report(instance, result, memory, before, after))
             before = after
@@ -223,15 +228,13 @@ def _measure(url: str, *, users: int, days: int, seed: int, say: Callable[[str],
     }
 
 
-def _hourly_tick(instance: Any, now: datetime, say: Callable[[str], None]) -> Iterator[Any]:
-    """What the daemon runs in the hour before `now`: every sensor's requests until it asks for
-    nothing more (moderation, then the analysis and viral predictions that wait for it), then each
-    hourly schedule's tick at its last time before `now`; the run results, in order."""
+def _sensor_runs(instance: Any, cursors: dict[str, str | None], say: Callable[[str], None]) -> Iterator[Any]:
+    """Each sensor ticked until its cursor stops moving and it asks for nothing (a tick scans a
+    bounded number of items), its requests run; `cursors` is kept up to date."""
     import dagster as dg
 
     from socialflow_pipelines.definitions import defs
 
-    cursors: dict[str, str | None] = {}
     for name in SENSORS:
         sensor = defs.resolve_sensor_def(name)
         while True:
@@ -239,12 +242,26 @@ def _hourly_tick(instance: Any, now: datetime, say: Callable[[str], None]) -> It
                 instance=instance, cursor=cursors.get(name), definitions=defs, resources=defs.resources
             ) as context:
                 data = sensor.evaluate_tick(context)
+            moved = data.cursor != cursors.get(name)
             cursors[name] = data.cursor
-            if not data.run_requests:
-                break
-            for request in data.run_requests:
+            for request in data.run_requests or []:
                 say(f"{name}: {request.tags.get('socialflow/items', '?')} items")
                 yield _launch(instance, sensor.job_name, request)
+            if not data.run_requests and not moved:
+                break
+
+
+def _hourly_tick(
+    instance: Any, now: datetime, cursors: dict[str, str | None], say: Callable[[str], None]
+) -> Iterator[Any]:
+    """What the daemon runs in the hour before `now`: the sensors from their cursors (moderation,
+    then the analysis and viral predictions that wait for it), then each hourly schedule's tick at
+    its last time before `now`; the run results, in order."""
+    import dagster as dg
+
+    from socialflow_pipelines.definitions import defs
+
+    yield from _sensor_runs(instance, cursors, say)
     for name in HOURLY_SCHEDULES:
         schedule = defs.resolve_schedule_def(name)
         when = _last_tick_before(schedule.cron_schedule, now)

@@ -9,7 +9,7 @@ The interaction matrix and the model live in the model store under `INTERACTIONS
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -296,13 +296,12 @@ class HourlyRecommendations:
     def excluded_hits(self) -> int:
         return sum(scored.excluded_hits for scored in self.scored.values())
 
-    def cache_items(self) -> list[tuple[str, dict[str, Any]]]:
-        """One Redis key per (user, content type) with its list."""
-        return [
-            (recommendations_key(found.user_id, found.content_type), found.payload())
-            for lists in self.lists_by_type.values()
-            for found in lists
-        ]
+    def cache_items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """One Redis key per (user, content type) with its list, built as the cache takes them
+        (nothing is built when there is no Redis: 60,000 payloads at 20,000 users)."""
+        for lists in self.lists_by_type.values():
+            for found in lists:
+                yield recommendations_key(found.user_id, found.content_type), found.payload()
 
 
 def recommend_for_active_users(
