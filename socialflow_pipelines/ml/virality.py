@@ -11,9 +11,10 @@ What we chose, and why:
   the item's age, on a log scale (engagement is heavy-tailed), the log velocity over the second
   half and its acceleration against the first, the rate per hour, when the first engagement came,
   how many observations there were, and the age itself; optionally the hour and weekday of
-  publishing, the creator's median past outcome (known only from earlier items), the count of
-  each event type with the share velocity, and what the item is (text length, media, language,
-  sentiment, the highest moderation score), where the platform knows them.
+  publishing, the creator's followers at publishing and median past outcome (known only from
+  earlier items), the count and rate of each event type with the share velocity, and what the
+  item is (text length, media, language, sentiment, the highest moderation score), where the
+  platform knows them.
 * **Gradient boosting (LightGBM), two heads.** A classifier for the top decile (the score is its
   probability, Platt-calibrated on out-of-fold predictions) and a regressor for the log count at
   the horizon. Each head's feature set (all, or the count features alone), leaves and minimum
@@ -66,7 +67,11 @@ FEATURES = (
 )
 EVENT_TYPES = ("view", "like", "comment", "share")
 # From events with their type (the platform's own; evaluation files carry totals only).
-TYPED_FEATURES = (*(f"log_{event}s" for event in EVENT_TYPES), "share_velocity")
+TYPED_FEATURES = (
+    *(f"log_{event}s" for event in EVENT_TYPES),
+    *(f"{event}s_per_hour" for event in EVENT_TYPES),
+    "share_velocity",
+)
 # What the item is, where the platform knows it (NaN otherwise: the trees route missing values).
 CONTENT_FEATURES = (
     "text_length",
@@ -76,7 +81,9 @@ CONTENT_FEATURES = (
     "sentiment_score",
     "moderation_max_score",
 )
-OPTIONAL_FEATURES = ("publish_hour", "publish_weekday", "creator_median_log_outcome", *CONTENT_FEATURES)
+# The creator's reach and track record: followers at publishing, the median outcome of past items.
+CREATOR_FEATURES = ("log_creator_followers", "creator_median_log_outcome")
+OPTIONAL_FEATURES = ("publish_hour", "publish_weekday", *CREATOR_FEATURES, *CONTENT_FEATURES)
 # Seed names for the factors (ml-pipeline-integration.md, section 5), where a feature is one.
 FACTOR_NAMES = {
     "rate_per_hour": "engagement_rate",
@@ -122,8 +129,8 @@ def _count_at(observations: pl.DataFrame, share: float, name: str) -> pl.DataFra
 
 
 def _typed_features(frame: pl.DataFrame, typed_events: pl.DataFrame) -> pl.DataFrame:
-    """Per item of `frame` (item_id, age): the log count of each event type by its age, and the
-    log velocity of shares over the second half of it (per hour, as `log_velocity`)."""
+    """Per item of `frame` (item_id, age): the log count and the rate per hour of each event type
+    by its age, and the log velocity of shares over the second half of it (as `log_velocity`)."""
     seen = (
         typed_events.select(
             pl.col("item_id").cast(pl.String), pl.col("minutes").cast(pl.Float64), pl.col("event_type")
@@ -137,10 +144,12 @@ def _typed_features(frame: pl.DataFrame, typed_events: pl.DataFrame) -> pl.DataF
         (share & (pl.col("minutes") <= pl.col("age") / 2)).sum().cast(pl.Float64).alias("early_shares"),
     )
     joined = frame.select("item_id", "age").join(counts, on="item_id", how="left")
-    half_hours = pl.max_horizontal(pl.col("age"), pl.lit(1.0)) / 120.0
+    hours = pl.max_horizontal(pl.col("age"), pl.lit(1.0)) / 60.0
+    half_hours = hours / 2
     return joined.select(
         "item_id",
         *[pl.col(event).fill_null(0.0).log1p().alias(f"log_{event}s") for event in EVENT_TYPES],
+        *[(pl.col(event).fill_null(0.0) / hours).alias(f"{event}s_per_hour") for event in EVENT_TYPES],
         (
             (pl.col("share").fill_null(0.0).log1p() - pl.col("early_shares").fill_null(0.0).log1p())
             / half_hours
@@ -213,7 +222,7 @@ def series_features(
             ]
         extra += [
             pl.col(name).cast(pl.Float64)
-            for name in ("creator_median_log_outcome", *CONTENT_FEATURES)
+            for name in (*CREATOR_FEATURES, *CONTENT_FEATURES)
             if name in info.columns
         ]
         if extra:

@@ -168,6 +168,9 @@ def test_event_types_are_counted_up_to_the_observation_time_and_learned() -> Non
     # Shares over the second half-hour, per hour, on the log scale: a 1 -> 2, b 0 -> 1.
     assert row["a"]["share_velocity"] == pytest.approx((np.log1p(2) - np.log1p(1)) / 0.5)
     assert row["b"]["share_velocity"] == pytest.approx(np.log1p(1) / 0.5)
+    assert row["a"]["shares_per_hour"] == pytest.approx(2.0) and row["b"]["views_per_hour"] == pytest.approx(
+        2.0
+    )
 
     observations, typed, counts, _ = typed_world(600, seed=4)
     items = virality.outcomes(observations, HORIZON)["item_id"].to_list()

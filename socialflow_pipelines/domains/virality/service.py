@@ -62,15 +62,31 @@ class ViralModels:
         known = items.select("item_id", "creator_id").join(influence, on="creator_id", how="left")
         return _item_info(items, known.select("item_id", "creator_median_log_outcome"))
 
-    def confidence(self, content_type: str, age_minutes: float) -> float:
-        """The held-out discrimination at the trained age nearest below `age_minutes`, as
-        2·AUC − 1 (0: no better than chance, 1: perfect)."""
+    # Per content type and trained age, the held-out ROC AUC per evidence band (`evidence_band`):
+    # an item with no engagement yet is judged on its creator and content alone.
+    held_out_auc_by_evidence: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
+
+    def confidence(self, content_type: str, age_minutes: float, observations: int) -> float:
+        """The held-out discrimination, as 2·AUC − 1 (0: no better than chance, 1: perfect), of
+        items seen at the trained age nearest below `age_minutes` with as much evidence (events
+        seen) as this one; the age's over all items where that band had too few to measure."""
         by_age = self.held_out_auc.get(content_type) or {}
         if not by_age:
             return 0.0
         ages = sorted(by_age)
         band = max([age for age in ages if age <= age_minutes], default=ages[0])
-        return float(np.clip(2 * by_age[band] - 1, 0.0, 1.0))
+        # Versions published before the evidence bands have none.
+        by_evidence = getattr(self, "held_out_auc_by_evidence", {}).get(content_type, {}).get(band, {})
+        auc = by_evidence.get(evidence_band(observations), by_age[band])
+        return float(np.clip(2 * auc - 1, 0.0, 1.0))
+
+
+EVIDENCE_BANDS = ((0, "none"), (1, "some"), (10, "many"))  # events seen: 0, 1-9, 10 or more
+MIN_BAND_ITEMS = 30  # held-out items a band needs (with both outcomes) for its own AUC
+
+
+def evidence_band(observations: int) -> str:
+    return [name for floor, name in EVIDENCE_BANDS if observations >= floor][-1]
 
 
 @dataclass(frozen=True)
@@ -94,7 +110,7 @@ def _features_at_ages(
 def _item_info(items: pl.DataFrame, influence: pl.DataFrame | None) -> pl.DataFrame:
     """What the model reads of the items besides engagement: publishing time, what the item is
     (where known), and the creator's influence."""
-    known = [name for name in virality.CONTENT_FEATURES if name in items.columns]
+    known = [name for name in ("log_creator_followers", *virality.CONTENT_FEATURES) if name in items.columns]
     info = items.select("item_id", "published_at", *known)
     return info if influence is None else info.join(influence, on="item_id", how="left")
 
@@ -105,6 +121,7 @@ def train_viral_model(
     horizon = settings.viral_horizon_minutes
     learned: dict[str, virality.ViralityModel] = {}
     held_out: dict[str, dict[int, float]] = {}
+    held_out_by_evidence: dict[str, dict[int, dict[str, float]]] = {}
     influence: dict[str, pl.DataFrame] = {}
     metrics: dict[str, Any] = {}
     for content_type in CONTENT_TYPES:
@@ -134,6 +151,7 @@ def train_viral_model(
         )
         later_viral = later["outcome"].to_numpy() >= candidate.threshold
         by_age: dict[int, float] = {}
+        by_evidence: dict[int, dict[str, float]] = {}
         for age in ages:
             x = virality.series_features(
                 series.events,
@@ -145,6 +163,14 @@ def train_viral_model(
             probability, predicted_log = candidate.predict(x)
             if 0 < later_viral.sum() < len(later_viral):
                 by_age[age] = round(float(roc_auc_score(later_viral, probability)), 4)
+            bands = np.array([evidence_band(int(n)) for n in x["observations"]])
+            for _, name in EVIDENCE_BANDS:
+                inside = bands == name
+                viral_inside = later_viral[inside]
+                if inside.sum() >= MIN_BAND_ITEMS and 0 < viral_inside.sum() < inside.sum():
+                    auc = round(float(roc_auc_score(viral_inside, probability[inside])), 4)
+                    by_evidence.setdefault(age, {})[name] = auc
+                    metrics[f"{content_type}_roc_auc_at_{age}m_{name}_engagement"] = auc
             rho = (  # a constant prediction ranks nothing
                 spearmanr(predicted_log, np.log1p(later["outcome"].to_numpy())).statistic
                 if np.std(predicted_log) > 0
@@ -152,6 +178,7 @@ def train_viral_model(
             )
             metrics[f"{content_type}_spearman_at_{age}m"] = round(float(rho), 4)
         held_out[content_type] = by_age
+        held_out_by_evidence[content_type] = by_evidence
         metrics |= {f"{content_type}_roc_auc_at_{age}m": auc for age, auc in by_age.items()}
         metrics[f"{content_type}_matured_items"] = items.height
         # The candidate itself is published: its held-out figures are then the published model's
@@ -167,7 +194,7 @@ def train_viral_model(
     metrics["roc_auc"] = round(float(np.mean(aucs)), 4) if aucs else None
     return models.publish_candidate(
         MODEL_NAME,
-        ViralModels(learned, held_out, influence),
+        ViralModels(learned, held_out, influence, held_out_by_evidence),
         metrics=metrics,
         params={"observe_ages_minutes": list(params.observe_ages_minutes), "horizon_minutes": horizon},
         gate=Gate("roc_auc", params.tolerance),
@@ -194,7 +221,7 @@ def _predictions(
             content_id=item_id,
             viral_score=round(float(score), 5),
             is_likely_viral=bool(score >= settings.viral_threshold),
-            confidence=round(published.confidence(content_type, age), 4),
+            confidence=round(published.confidence(content_type, age, int(seen)), 4),
             predicted_count=round(float(np.expm1(max(log_count, 0.0))), 2),
             factors={name: round(float(value), 5) for name, value in zip(names, row, strict=True)},
             age_minutes=round(float(age), 1),

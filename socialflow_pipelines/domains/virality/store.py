@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,12 +23,13 @@ class ItemSeries:
     made of, and `typed` (item_id, minutes, event_type), the same events with their type;
     `observations` adds one row per item at its cut-off (its age now, or the horizon for an older
     item), which says how long it was watched: what outcomes need. Per item, `items` holds its
-    creator, publishing time, age and what the platform knows of it (`virality.CONTENT_FEATURES`)."""
+    creator and their followers then, publishing time, age and what the platform knows of it
+    (`virality.CONTENT_FEATURES`)."""
 
     events: pl.DataFrame
     typed: pl.DataFrame
     cuts: pl.DataFrame
-    items: pl.DataFrame  # item_id, creator_id, published_at, age_minutes, *CONTENT_FEATURES
+    items: pl.DataFrame  # item_id, creator_id, published_at, log_creator_followers, age_minutes, ...
 
     @property
     def observations(self) -> pl.DataFrame:
@@ -60,12 +62,21 @@ def item_series(
             return query.where(app.c.id.in_(list(ids)))
         return query.where(app.c.created_at >= created_from, app.c.created_at < created_to)
 
-    features, moderation = schema.content_features, schema.moderation_results
+    features, moderation, follows = schema.content_features, schema.moderation_results, schema.follows
+    # Followers when the item was published: a later follow is not known at prediction time.
+    followers = (
+        sa.select(sa.func.count())
+        .select_from(follows)
+        .where(follows.c.followee_id == app.c.user_id, follows.c.created_at <= app.c.created_at)
+        .scalar_subquery()
+        .label("creator_followers")
+    )
     query = scoped(
         sa.select(
             app.c.id,
             app.c.user_id,
             app.c.created_at,
+            followers,
             *_content_columns(app),
             features.c.language,
             features.c.sentiment_score,
@@ -133,7 +144,8 @@ def _content_columns(app: sa.Table) -> list[sa.ColumnElement]:
 
 
 def _items_frame(rows: Sequence[sa.Row]) -> pl.DataFrame:
-    """The items' rows as `ItemSeries.items`: language as is_english, the highest moderation score."""
+    """The items' rows as `ItemSeries.items`: followers on a log scale, language as is_english, the
+    highest moderation score."""
 
     def highest(scores: Any) -> float | None:
         values = [float(v) for v in _as_dict(scores).values() if isinstance(v, int | float)]
@@ -145,6 +157,7 @@ def _items_frame(rows: Sequence[sa.Row]) -> pl.DataFrame:
                 row.id,
                 row.user_id,
                 row.created_at,
+                math.log1p(row.creator_followers or 0),
                 row.text_length,
                 row.has_media,
                 row.duration_s,
@@ -158,6 +171,7 @@ def _items_frame(rows: Sequence[sa.Row]) -> pl.DataFrame:
             "item_id": pl.String,
             "creator_id": pl.String,
             "published_at": pl.Datetime("us", "UTC"),
+            "log_creator_followers": pl.Float64,
             "text_length": pl.Float64,
             "has_media": pl.Float64,
             "duration_s": pl.Float64,

@@ -35,7 +35,8 @@ def seed(db: Database) -> list[str]:
             "user_id": users[i % len(users)],
             "content_type": "post",
             "content_id": post["id"],
-            "event_type": "like" if i % 3 else "share",
+            # Mostly views, as the demo's own bursts are, with likes and shares among them.
+            "event_type": ("view", "view", "view", "like", "share")[i % 5],
             "created_at": post["created_at"] + timedelta(minutes=1 + i % 55),
         }
         for post in planted.iter_rows(named=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -73,7 +74,30 @@ def test_indicators_and_typed_events_are_read_as_the_model_takes_them(any_db: Da
     assert clip["duration_s"] == pytest.approx(video["duration_s"])
     assert clip["has_media"] == float(video["media_path"] is not None) and clip["is_english"] == 0.0
 
+    # Followers when the item was published, on a log scale: later follows are not known yet.
+    follows = world["follows"]
+    before = follows.filter(
+        (pl.col("followee_id") == post["user_id"]) & (pl.col("created_at") <= post["created_at"])
+    ).height
+    assert found["log_creator_followers"] == pytest.approx(np.log1p(before))
+
     # The typed events are the counted ones: same items and minutes, one event type each.
     assert posts.typed.height == posts.events.height
     assert posts.typed.select("item_id", "minutes").equals(posts.events.select("item_id", "minutes"))
     assert set(posts.typed["event_type"]) <= {"view", "like", "comment", "share"}
+
+
+def test_confidence_is_the_held_out_discrimination_of_items_with_as_much_evidence() -> None:
+    from socialflow_pipelines.domains.virality.service import ViralModels
+
+    models = ViralModels(
+        {},
+        held_out_auc={"post": {10: 0.8, 60: 0.9}},
+        held_out_auc_by_evidence={"post": {60: {"none": 0.6, "many": 0.95}}},
+    )
+    assert models.confidence("post", 90, 0) == pytest.approx(0.2)  # 2 * 0.6 - 1
+    assert models.confidence("post", 90, 25) == pytest.approx(0.9)
+    # A band too small to measure at that age: the age's AUC over every item.
+    assert models.confidence("post", 90, 3) == pytest.approx(0.8)
+    assert models.confidence("post", 30, 0) == pytest.approx(0.6)  # the 10-minute band: no bands
+    assert models.confidence("video", 30, 0) == 0.0
