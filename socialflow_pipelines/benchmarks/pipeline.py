@@ -23,10 +23,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import sqlalchemy as sa
+
+from socialflow_pipelines.platform.process import resident_mb
+
+if TYPE_CHECKING:
+    from socialflow_pipelines.platform.db.engine import Database
 
 HOURLY_SCHEDULES = (
     "close_previous_hour",
@@ -43,7 +48,7 @@ class MemorySampler:
     any time window afterwards."""
 
     def __init__(self, interval: float = 0.05) -> None:
-        self.samples: list[tuple[float, int]] = []
+        self.samples: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
 
@@ -57,21 +62,12 @@ class MemorySampler:
 
     def _run(self, interval: float) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.time(), _rss_bytes()))
+            self.samples.append((time.time(), resident_mb()))
             self._stop.wait(interval)
 
     def peak_mb(self, start: float = 0.0, end: float = float("inf")) -> float:
         inside = [rss for at, rss in self.samples if start <= at <= end]
-        return round(max(inside, default=_rss_bytes()) / 2**20, 1)
-
-
-def _rss_bytes() -> int:
-    """Resident set size from /proc (Linux); 0 where there is none."""
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return 0
+        return round(max(inside, default=resident_mb()), 1)
 
 
 @contextmanager
@@ -100,19 +96,15 @@ def _bench_redis(url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{BENCH_REDIS_DB}"))
 
 
-def table_counts(url: str) -> dict[str, int]:
+def table_counts(database: Database) -> dict[str, int]:
     """Rows per table of the platform's schema (app tables and ml results)."""
     from socialflow_pipelines.platform.db import schema
 
-    engine = sa.create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return {
-                table.fullname: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
-                for table in schema.metadata.sorted_tables
-            }
-    finally:
-        engine.dispose()
+    with database.engine.connect() as conn:
+        return {
+            table.fullname: int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+            for table in schema.metadata.sorted_tables
+        }
 
 
 def run_benchmark(
@@ -168,12 +160,12 @@ def _measure(url: str, *, users: int, days: int, seed: int, say: Callable[[str],
     instance = dg.DagsterInstance.ephemeral()
     full: list[dict[str, Any]] = []
     with MemorySampler() as memory:
-        before = table_counts(url)
+        before = table_counts(database)
         materializing = time.perf_counter()
 
         def record(result: dg.ExecuteInProcessResult) -> None:
             nonlocal before
-            after = table_counts(url)
+            after = table_counts(database)
             full.append(_run_report(instance, result, memory, before, after))
             before = after
 
@@ -197,9 +189,9 @@ def _measure(url: str, *, users: int, days: int, seed: int, say: Callable[[str],
         added = append_batch(database, generator.next_batch(now, 3600.0, items_per_second))
         tick: list[dict[str, Any]] = []
         ticking = time.perf_counter()
-        before = table_counts(url)
+        before = table_counts(database)
         for result in _hourly_tick(instance, now, cursors, say):
-            after = table_counts(url)
+            after = table_counts(database)
             tick.append(_run_report(instance, result, memory, before, after))
             before = after
         tick_seconds = time.perf_counter() - ticking
@@ -214,14 +206,14 @@ def _measure(url: str, *, users: int, days: int, seed: int, say: Callable[[str],
         "full": {
             "seconds": round(full_seconds, 1),
             "assets": _by_asset(full),
-            "runs": _public(full),
+            "runs": full,
             "rows_written": _rows(full),
         },
         "hourly_tick": {
             "added": added,
             "seconds": round(tick_seconds, 1),
             "assets": _by_asset(tick),
-            "runs": _public(tick),
+            "runs": tick,
             "rows_written": _rows(tick),
         },
         "peak_rss_mb": peak,
@@ -298,7 +290,7 @@ def _launch(instance: Any, job_name: str, request: Any) -> Any:
         raise_on_error=False,
     )
     if not result.success:
-        raise RuntimeError(f"the {job_name} run of the hourly tick failed; its events are in the run")
+        raise RuntimeError(f"a {job_name} run of the bench failed; its events are in the run")
     return result
 
 
@@ -329,11 +321,10 @@ def _run_report(
     gained = sum(delta for delta in rows.values() if delta > 0)
     return {
         "job": result.job_def.name,
-        "steps": list(steps),
+        "steps": steps,
         "seconds": seconds,
         "rows": rows,
         "rows_per_s": round(gained / seconds, 1) if seconds > 0 else None,
-        "_steps": steps,
     }
 
 
@@ -341,16 +332,12 @@ def _by_asset(runs: list[dict]) -> dict[str, dict[str, float]]:
     """Per step (an asset, or a multi-asset), over the runs: seconds summed, peak memory."""
     found: dict[str, dict[str, float]] = {}
     for run in runs:
-        for step, figures in run["_steps"].items():
+        for step, figures in run["steps"].items():
             mine = found.setdefault(step, {"seconds": 0.0, "peak_rss_mb": 0.0, "runs": 0})
             mine["seconds"] = round(mine["seconds"] + figures["seconds"], 2)
             mine["peak_rss_mb"] = max(mine["peak_rss_mb"], figures["peak_rss_mb"])
             mine["runs"] += 1
     return found
-
-
-def _public(runs: list[dict]) -> list[dict]:
-    return [{key: value for key, value in run.items() if not key.startswith("_")} for run in runs]
 
 
 def _rows(runs: list[dict]) -> dict[str, int]:

@@ -51,7 +51,6 @@ def run_benchmark(
     observe_minutes: int = 60,
     horizon_minutes: int = 48 * 60,
     seed: int = 0,
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Training seconds on `n_train` matured items, then features + predictions + factors for
     `n_items` items `observe_minutes` old, and the hourly run over as many stored posts;
@@ -74,7 +73,7 @@ def run_benchmark(
     contributions, _ = model.contributions(frame)
     total = time.perf_counter() - started
     say(f"{n_items} items: features {features_seconds:.2f} s, predictions {predict_seconds:.2f} s")
-    hourly = hourly_run_seconds(model, young, observe_minutes, database_url=database_url, say=say)
+    hourly = hourly_run_seconds(model, young, observe_minutes, say=say)
     return {
         "items": n_items,
         "observations": young.height,
@@ -97,12 +96,10 @@ def hourly_run_seconds(
     series: pl.DataFrame,
     observe_minutes: int,
     *,
-    database_url: str | None,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
     """The hourly asset's service call (`predict_young`) over the `series` items written as posts
-    `observe_minutes` old, with their engagement as events, into a fresh database (a temporary
-    SQLite file unless `database_url` names an empty one)."""
+    `observe_minutes` old, with their engagement as events, into a temporary SQLite database."""
     from socialflow_pipelines.config import Settings
     from socialflow_pipelines.domains.virality.service import MODEL_NAME, ViralModels, predict_young
     from socialflow_pipelines.platform.db import schema
@@ -111,7 +108,7 @@ def hourly_run_seconds(
     from socialflow_pipelines.platform.model_store import Gate, ModelStore
 
     with tempfile.TemporaryDirectory(prefix="socialflow-bench-virality-") as scratch:
-        url = database_url or f"sqlite:///{Path(scratch) / 'bench.db'}"
+        url = f"sqlite:///{Path(scratch) / 'bench.db'}"
         upgrade(url)
         db = Database(url)
         now = datetime.now(UTC).replace(microsecond=0)
@@ -161,5 +158,5 @@ def hourly_run_seconds(
         "hourly_run_items": written,
         "hourly_run_events": events.height,
         "hourly_run_seconds": round(seconds, 2),
-        "hourly_run_database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "hourly_run_database": "sqlite",
     }

@@ -243,12 +243,12 @@ def evaluate_recommendations(
     by_choice = evaluate_choices(
         model,
         ease,
-        factors,
+        factors,  # type: ignore[arg-type]  # set by the first variant, and there always is one
         catalog.ids,
         train_matrix,
         test_matrix,
         k,
-        num_threads=num_threads,  # type: ignore[arg-type]
+        num_threads=num_threads,
     )
     result["ease_blend_eval_seconds"] = round(time.perf_counter() - started, 3)
     for choice in ("ease", "blend"):

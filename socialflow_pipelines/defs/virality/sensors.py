@@ -16,12 +16,14 @@ from socialflow_pipelines.domains.virality.service import CONTENT_TYPES
 from socialflow_pipelines.platform.db import schema
 from socialflow_pipelines.platform.time import utc_now
 
+SENSOR_NAME = "viral_after_moderation_sensor"
+
 
 def after_moderation(settings: Settings) -> ItemBatchSensor:
     """The sensor's plan: new posts and videos past its cursor, younger than the horizon, with a
     moderation result and no prediction yet."""
     return ItemBatchSensor(
-        name="viral_after_moderation_sensor",
+        name=SENSOR_NAME,
         asset="viral_predictions",
         run_key_prefix="viral",
         done=schema.viral_predictions,
@@ -33,7 +35,7 @@ def after_moderation(settings: Settings) -> ItemBatchSensor:
 
 
 @dg.sensor(
-    name="viral_after_moderation_sensor",
+    name=SENSOR_NAME,
     job=viral_predictions_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,

@@ -128,6 +128,12 @@ def count_missing(
     return missing
 
 
+def result_of(result: sa.Table, app: sa.Table, content_type: str) -> sa.ColumnElement[bool]:
+    """The join of an ml result table (keyed by content type and id, as all of them are) to the
+    rows of `app`, the app table of `content_type`."""
+    return sa.and_(result.c.content_type == content_type, result.c.content_id == app.c.id)
+
+
 def items_after(
     database: Database,
     content_type: str,
@@ -141,16 +147,12 @@ def items_after(
     first: whether `done` holds their result yet, and whether `ready` (the upstream result they
     wait for; None: nothing) holds theirs."""
     table = schema.APP_CONTENT_TABLES[content_type]
-
-    def joined_on(result: sa.Table) -> sa.ColumnElement[bool]:
-        return sa.and_(result.c.content_type == content_type, result.c.content_id == table.c.id)
-
     done_alias = done.alias("done")
-    source = table.outerjoin(done_alias, joined_on(done_alias))
+    source = table.outerjoin(done_alias, result_of(done_alias, table, content_type))
     columns = [table.c.id, table.c.created_at, done_alias.c.content_id.is_not(None)]
     if ready is not None:
         ready_alias = ready.alias("ready")
-        source = source.outerjoin(ready_alias, joined_on(ready_alias))
+        source = source.outerjoin(ready_alias, result_of(ready_alias, table, content_type))
         columns.append(ready_alias.c.content_id.is_not(None))
     query = sa.select(*columns).select_from(source).order_by(table.c.created_at, table.c.id).limit(limit)
     if after is not None:

@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from socialflow_pipelines.config import Settings
@@ -28,6 +27,7 @@ from socialflow_pipelines.domains.recommendations.service import MODEL_NAME as R
 from socialflow_pipelines.domains.virality.service import MODEL_NAME as VIRAL_MODEL
 from socialflow_pipelines.ml.moderation import TEXT_LABELS
 from socialflow_pipelines.platform.model_store import ModelNotFoundError, ModelStore
+from socialflow_pipelines.platform.process import resident_mb
 
 
 class UnknownModel(LookupError):
@@ -72,15 +72,6 @@ MODELS = (
     ),
 )
 _BY_NAME = {alias: model for model in MODELS for alias in (model.name, *model.aliases)}
-
-
-def _rss_mb() -> float:
-    """This process's resident memory (Linux /proc; 0 where it is not available)."""
-    try:
-        pages = int(Path("/proc/self/statm").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0.0
-    return pages * 4096 / 2**20
 
 
 class ModelRegistry:
@@ -129,11 +120,11 @@ class ModelRegistry:
         """Load and warm `name` (a no-op when it is loaded); returns its description."""
         model = self.find(name)
         with self._lock:
-            before, started = _rss_mb(), time.perf_counter()
+            before, started = resident_mb(), time.perf_counter()
             self._loaders()[model.name]()
             self._loads[model.name] = {
                 "seconds": round(time.perf_counter() - started, 3),
-                "memory_mb": round(max(_rss_mb() - before, 0.0), 1),
+                "memory_mb": round(max(resident_mb() - before, 0.0), 1),
             }
         if self.on_load is not None:
             self.on_load(model.name, self._loads[model.name]["seconds"])

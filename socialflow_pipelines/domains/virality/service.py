@@ -110,7 +110,9 @@ def _features_at_ages(
 def _item_info(items: pl.DataFrame, influence: pl.DataFrame | None) -> pl.DataFrame:
     """What the model reads of the items besides engagement: publishing time, what the item is
     (where known), and the creator's influence."""
-    known = [name for name in ("log_creator_followers", *virality.CONTENT_FEATURES) if name in items.columns]
+    known = [
+        name for name in (*virality.CREATOR_FEATURES, *virality.CONTENT_FEATURES) if name in items.columns
+    ]
     info = items.select("item_id", "published_at", *known)
     return info if influence is None else info.join(influence, on="item_id", how="left")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,8 +11,9 @@ from typing import Any
 import polars as pl
 import sqlalchemy as sa
 
+from socialflow_pipelines.domains.catalog.store import result_of
 from socialflow_pipelines.platform.db import schema
-from socialflow_pipelines.platform.db.engine import Database
+from socialflow_pipelines.platform.db.engine import Database, decoded_json
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,8 @@ def item_series(
             features.c.sentiment_score,
             moderation.c.scores,
         ).select_from(
-            app.outerjoin(features, _result_of(features, app, content_type)).outerjoin(
-                moderation, _result_of(moderation, app, content_type)
+            app.outerjoin(features, result_of(features, app, content_type)).outerjoin(
+                moderation, result_of(moderation, app, content_type)
             )
         )
     )
@@ -124,10 +124,6 @@ def item_series(
     )
 
 
-def _result_of(result: sa.Table, app: sa.Table, content_type: str) -> sa.ColumnElement[bool]:
-    return sa.and_(result.c.content_type == content_type, result.c.content_id == app.c.id)
-
-
 def _content_columns(app: sa.Table) -> list[sa.ColumnElement]:
     """text_length, has_media, duration_s of an app table's rows (videos: title and description)."""
     if "text" in app.c:
@@ -148,7 +144,7 @@ def _items_frame(rows: Sequence[sa.Row]) -> pl.DataFrame:
     highest moderation score."""
 
     def highest(scores: Any) -> float | None:
-        values = [float(v) for v in _as_dict(scores).values() if isinstance(v, int | float)]
+        values = [float(v) for v in (decoded_json(scores) or {}).values() if isinstance(v, int | float)]
         return max(values) if values else None
 
     return pl.DataFrame(
@@ -181,13 +177,6 @@ def _items_frame(rows: Sequence[sa.Row]) -> pl.DataFrame:
         },
         orient="row",
     )
-
-
-def _as_dict(value: Any) -> dict:
-    """A JSON column's value as a dict (SQLite hands back text, Postgres a dict)."""
-    if value is None:
-        return {}
-    return json.loads(value) if isinstance(value, str) else dict(value)
 
 
 def replace_predictions(
