@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import threading
 from collections import OrderedDict
@@ -60,7 +61,14 @@ class ModelStore:
         meta = {"metrics": metrics, "params": params or {}, "created_at": created.isoformat()}
         (staging / "meta.json").write_text(json.dumps(meta, indent=2, default=str))
         target = self._ensure(self.root / name) / version
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if not (target / "model.joblib").is_file():
+                raise
+            # The same artifact saved again within the second: that version is this one.
+            shutil.rmtree(staging)
+            return self.describe(name, version)
         return ModelVersion(name, version, target, metrics, params or {}, created)
 
     def publish(self, name: str, version: str) -> None:

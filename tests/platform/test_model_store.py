@@ -85,3 +85,24 @@ def test_load_published_loads_each_version_once(tmp_path) -> None:
     store.publish_candidate("m", {"v": 2}, metrics={}, gate=Gate(None))
     newer, newer_version = store.load_published("m")
     assert newer == {"v": 2} and newer_version.version != version.version
+
+
+def test_saving_the_same_model_twice_in_a_second_gives_the_same_version(tmp_path, monkeypatch) -> None:
+    """The version id is the second plus the content hash: a second save of the same artifact
+    within that second (two runs that trained the same model) is that version, not an error."""
+    from datetime import UTC, datetime
+
+    from socialflow_pipelines.platform import model_store
+
+    class FrozenClock(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> datetime:
+            return datetime(2026, 12, 6, 22, 53, 25, tzinfo=UTC)
+
+    monkeypatch.setattr(model_store, "datetime", FrozenClock)
+    store = ModelStore(tmp_path)
+    first = store.save("m", {"weights": [1, 2, 3]}, metrics={"pr_auc": 0.9})
+    again = store.save("m", {"weights": [1, 2, 3]}, metrics={"pr_auc": 0.8})
+    assert again.version == first.version and again.path == first.path
+    assert again.metrics == {"pr_auc": 0.9}, "the version as first saved"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "no staging left"
